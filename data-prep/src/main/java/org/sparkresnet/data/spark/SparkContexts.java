@@ -1,0 +1,37 @@
+package org.sparkresnet.data.spark;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkresnet.runtime.JvmFlags;
+
+/**
+ * Creates the SparkContext every job uses. spark-submit's --master (which arrives as the system property
+ * spark.master) wins; a job's own --master comes next; local[*] is the default so a job runs out of the box.
+ * Executors get the project's JVM flags (see {@link JvmFlags}) in front of whatever the user set.
+ */
+public final class SparkContexts {
+    public static final String DEFAULT_MASTER = "local[*]";
+
+    private SparkContexts() {
+    }
+
+    public static SparkConf conf(String appName, String masterOption) {
+        SparkConf conf = new SparkConf().setAppName(appName);
+        if (!conf.contains("spark.master")) {
+            conf.setMaster(masterOption == null || masterOption.isBlank() ? DEFAULT_MASTER : masterOption);
+        }
+        String flags = JvmFlags.asString();
+        String userExecutorOptions = conf.get("spark.executor.extraJavaOptions", "");
+        if (!userExecutorOptions.contains(flags)) {
+            conf.set("spark.executor.extraJavaOptions", (flags + " " + userExecutorOptions).trim());
+        }
+        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        conf.setIfMissing("spark.driver.maxResultSize", "2g");
+        return conf;
+    }
+
+    public static JavaSparkContext create(String appName, String masterOption) {
+        JvmFlags.applySystemPropertiesIfAbsent();
+        return new JavaSparkContext(conf(appName, masterOption));
+    }
+}
