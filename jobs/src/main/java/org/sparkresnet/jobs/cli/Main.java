@@ -1,0 +1,32 @@
+package org.sparkresnet.jobs.cli;
+
+import org.sparkresnet.data.PrepareCommand;
+import org.sparkresnet.model.SummaryCommand;
+import org.sparkresnet.runtime.JvmFlags;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The one entry point: {@code resnet <job> [options]}, also the main class for spark-submit. */
+@Command(name = "resnet", mixinStandardHelpOptions = true, version = "spark-resnet 0.1.0",
+        description = "Distributed ResNet training on Apache Spark.",
+        subcommands = {PrepareCommand.class, TrainCommand.class, EvaluateCommand.class, SummaryCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static CommandLine commandLine() {
+        return new CommandLine(new Main()).setExecutionExceptionHandler(new JobFailure());
+    }
+
+    public static void main(String[] args) {
+        // Before any ND4J class loads: select the fast native build and layer helpers when the launcher did not.
+        JvmFlags.applySystemPropertiesIfAbsent();
+        System.exit(commandLine().execute(args));
+    }
+}
