@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * metrics.json of a training run, rewritten atomically after every epoch so that a person (or a crashed run's
- * post-mortem) always finds a whole, current file.
+ * metrics.json and report.html of a training run, rewritten atomically after every epoch so that a person (or a
+ * crashed run's post-mortem) always finds whole, current files.
  */
 public final class MetricsLog {
     public static final String FILE_NAME = "metrics.json";
@@ -36,6 +36,7 @@ public final class MetricsLog {
         doc.put("run", run);
         doc.put("epochs", epochs);
         HadoopFiles.writeAtomically(file, conf, out -> out.write(JSON.writeValueAsBytes(doc)));
+        TrainingReport.write(file.getParent(), conf, run, epochs);
     }
 
     public List<EpochMetrics> epochs() {
