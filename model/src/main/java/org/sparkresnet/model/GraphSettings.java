@@ -1,0 +1,34 @@
+package org.sparkresnet.model;
+
+import java.util.Objects;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * How the layers of a graph are configured, apart from the architecture.
+ *
+ * @param dataType       FLOAT for training; DOUBLE for gradient checks
+ * @param fastBatchNorm  BatchNormalization with {@code useLogStd(false)}: only then does DL4J route BN through the
+ *                       oneDNN helper. {@code false} gives DL4J's stock BN (log-std parameterisation).
+ */
+public record GraphSettings(DataType dataType, boolean fastBatchNorm) {
+    public GraphSettings {
+        Objects.requireNonNull(dataType, "dataType");
+        if (!dataType.isFPType()) {
+            throw new IllegalArgumentException("dataType must be a floating point type, got " + dataType);
+        }
+    }
+
+    /** The project's configuration: float, oneDNN-friendly batch norm. */
+    public static GraphSettings fast() {
+        return new GraphSettings(DataType.FLOAT, true);
+    }
+
+    /** DL4J's out-of-the-box layer configuration, the benchmark baseline. */
+    public static GraphSettings stock() {
+        return new GraphSettings(DataType.FLOAT, false);
+    }
+
+    public GraphSettings withDataType(DataType newDataType) {
+        return new GraphSettings(newDataType, fastBatchNorm);
+    }
+}

@@ -1,0 +1,169 @@
+package org.sparkresnet.model;
+
+import java.util.List;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * Turns an {@link Architecture} into a DL4J graph: one stem, one block builder for every variant and block kind,
+ * one head. Each instance builds one graph; the only state is that graph under construction.
+ */
+final class ResNetGraphBuilder {
+    /** A vertex already in the graph and the channels it outputs. */
+    private record Node(String name, int channels) {
+    }
+
+    private final Architecture architecture;
+    private final GraphSettings settings;
+    private final ComputationGraphConfiguration.GraphBuilder graph;
+
+    private ResNetGraphBuilder(Architecture architecture, TrainingOptions training, GraphSettings settings) {
+        this.architecture = architecture;
+        this.settings = settings;
+        NeuralNetConfiguration.Builder defaults = new NeuralNetConfiguration.Builder()
+                .seed(training.seed())
+                .dataType(settings.dataType())
+                .updater(training.updater())
+                .weightInit(WeightInit.RELU)
+                // Same padding: spatial sizes are ceil(size / stride), so even tiny inputs never reach zero.
+                .convolutionMode(ConvolutionMode.Same);
+        if (training.weightDecay() > 0) {
+            defaults.weightDecay(training.weightDecay());
+        }
+        this.graph = defaults.graphBuilder();
+    }
+
+    static ComputationGraphConfiguration build(Architecture architecture, InputShape input, int numClasses,
+                                               TrainingOptions training, GraphSettings settings) {
+        return new ResNetGraphBuilder(architecture, training, settings).assemble(input, numClasses);
+    }
+
+    private ComputationGraphConfiguration assemble(InputShape input, int numClasses) {
+        graph.addInputs(ResNets.INPUT);
+        Node x = stem(new Node(ResNets.INPUT, input.channels()));
+        for (int stage = 0; stage < architecture.stageCount(); stage++) {
+            int blocks = architecture.blocksPerStage().get(stage);
+            for (int block = 0; block < blocks; block++) {
+                int stride = block == 0 ? architecture.stageStride(stage) : 1;
+                x = block(x, stage, block, stride);
+            }
+        }
+        if (architecture.variant() == Variant.PREACTIVATION) {
+            // v2 blocks end on an un-normalised sum: normalise and activate once before pooling.
+            x = relu(batchNorm(x, LayerNames.head("bn")), LayerNames.head("relu"));
+        }
+        graph.addLayer(ResNets.FEATURES, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), x.name());
+        graph.addLayer(ResNets.OUTPUT, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                .nIn(x.channels()).nOut(numClasses)
+                .activation(Activation.SOFTMAX)
+                .weightInit(WeightInit.XAVIER)
+                .build(), ResNets.FEATURES);
+        graph.setOutputs(ResNets.OUTPUT);
+        graph.setInputTypes(InputType.convolutional(input.height(), input.width(), input.channels()));
+        return graph.build();
+    }
+
+    private Node stem(Node input) {
+        Stem stem = architecture.stem();
+        Node x = conv(input, LayerNames.stem("conv"), new BlockKind.ConvSpec(stem.kernel(), stem.stride(), stem.width()));
+        if (architecture.variant() != Variant.PREACTIVATION) {
+            // v2 leaves the stem un-activated: the first block's pre-activation does it.
+            x = relu(batchNorm(x, LayerNames.stem("bn")), LayerNames.stem("relu"));
+        }
+        if (stem.maxPool()) {
+            graph.addLayer(LayerNames.stemPool(), new SubsamplingLayer.Builder(PoolingType.MAX)
+                    .kernelSize(3, 3).stride(2, 2).build(), x.name());
+            x = new Node(LayerNames.stemPool(), x.channels());
+        }
+        return x;
+    }
+
+    private Node block(Node input, int stage, int index, int stride) {
+        String prefix = LayerNames.block(stage, index);
+        int width = architecture.stageWidths().get(stage);
+        int outChannels = width * architecture.block().expansion();
+        // torchvision's one projection rule.
+        boolean projection = stride != 1 || input.channels() != outChannels;
+        List<BlockKind.ConvSpec> convs = architecture.block().branch(width, stride);
+        return switch (architecture.variant()) {
+            case RESIDUAL -> {
+                Node residual = branch(input, prefix, convs, true);
+                Node shortcut = projection
+                        ? batchNorm(conv(input, prefix + "_0_conv", new BlockKind.ConvSpec(1, stride, outChannels)), prefix + "_0_bn")
+                        : input;
+                yield relu(add(prefix + "_add", residual, shortcut), prefix + "_out");
+            }
+            case PLAIN -> relu(branch(input, prefix, convs, true), prefix + "_out");
+            case PREACTIVATION -> {
+                Node preact = relu(batchNorm(input, prefix + "_preact_bn"), prefix + "_preact_relu");
+                // A projection sees the normalised input; an identity shortcut keeps the raw sum (He et al. 2016).
+                Node shortcut = projection
+                        ? conv(preact, prefix + "_0_conv", new BlockKind.ConvSpec(1, stride, outChannels))
+                        : input;
+                Node residual = branch(preact, prefix, convs, false);
+                yield add(prefix + "_add", residual, shortcut);
+            }
+        };
+    }
+
+    /**
+     * The residual branch: conv_j, bn_j, relu_j for every conv but the last, which is followed by a BN only in
+     * post-activation blocks (v1, plain).
+     */
+    private Node branch(Node input, String prefix, List<BlockKind.ConvSpec> convs, boolean normaliseLast) {
+        Node x = input;
+        for (int j = 1; j <= convs.size(); j++) {
+            boolean last = j == convs.size();
+            x = conv(x, prefix + "_" + j + "_conv", convs.get(j - 1));
+            if (!last || normaliseLast) {
+                x = batchNorm(x, prefix + "_" + j + "_bn");
+            }
+            if (!last) {
+                x = relu(x, prefix + "_" + j + "_relu");
+            }
+        }
+        return x;
+    }
+
+    private Node conv(Node input, String name, BlockKind.ConvSpec spec) {
+        graph.addLayer(name, new ConvolutionLayer.Builder(spec.kernel(), spec.kernel())
+                .stride(spec.stride(), spec.stride())
+                .nIn(input.channels())
+                .nOut(spec.channels())
+                .hasBias(false) // BN follows (or, in v2, precedes the next conv): a bias would be redundant
+                .activation(Activation.IDENTITY)
+                .build(), input.name());
+        return new Node(name, spec.channels());
+    }
+
+    private Node batchNorm(Node input, String name) {
+        graph.addLayer(name, new BatchNormalization.Builder()
+                .nIn(input.channels()).nOut(input.channels())
+                .useLogStd(!settings.fastBatchNorm())
+                .build(), input.name());
+        return new Node(name, input.channels());
+    }
+
+    private Node relu(Node input, String name) {
+        graph.addLayer(name, new ActivationLayer.Builder().activation(Activation.RELU).build(), input.name());
+        return new Node(name, input.channels());
+    }
+
+    private Node add(String name, Node a, Node b) {
+        graph.addVertex(name, new ElementWiseVertex(ElementWiseVertex.Op.Add), a.name(), b.name());
+        return new Node(name, a.channels());
+    }
+}
