@@ -1,0 +1,39 @@
+package org.sparkresnet.data;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.nd4j.linalg.dataset.DataSet;
+import org.sparkresnet.data.fs.HadoopFiles;
+import org.sparkresnet.data.idx.IdxImagesFile;
+import org.sparkresnet.data.idx.IdxReader;
+import org.sparkresnet.data.shard.ShardFormat;
+import org.sparkresnet.model.InputShape;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+
+/**
+ * One shard for an executor to write: images {@code first .. first+count-1} read from the IDX images file, with their
+ * labels (already checked on the driver, one byte each) carried along.
+ */
+record IdxShardTask(int shardIndex, String splitDirUri, IdxImagesFile images, long first, byte[] labels, InputShape shape)
+        implements Serializable {
+
+    /** What a task wrote. */
+    record WrittenShard(int shardIndex, String fileName, int examples, long bytes) implements Serializable {
+    }
+
+    WrittenShard write(Configuration conf) {
+        byte[] pixels = IdxReader.readImages(images, conf, first, labels.length);
+        DataSet shard = ShardFormat.encode(pixels, labels, shape);
+        String name = ShardFormat.fileName(shardIndex);
+        Path file = new Path(splitDirUri, name);
+        try {
+            long bytes = ShardFormat.write(shard, HadoopFiles.fileSystem(file, conf), file);
+            return new WrittenShard(shardIndex, name, labels.length, bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write shard " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

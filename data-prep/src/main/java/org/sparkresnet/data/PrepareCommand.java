@@ -1,0 +1,126 @@
+package org.sparkresnet.data;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkresnet.data.spark.SparkContexts;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import scala.Tuple2;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/** The prepare job on the command line: parses and checks options, then runs {@link PrepareJob}. */
+@Command(name = "prepare", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+                "Converts a dataset's IDX files (plain or .gz) into shard files for training:",
+                "  OUTPUT/train/ and OUTPUT/test/, each with shard-NNNNN.bin files and a manifest.json written last.",
+                "Every path is a Hadoop FS URI (file:, hdfs://, s3a://)."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done", "1:unexpected failure (stack trace printed)", "2:bad options or input data (one-line error)"})
+public final class PrepareCommand implements Callable<Integer> {
+    public static final int EXIT_BAD_INPUT = 2;
+
+    @Spec
+    private CommandSpec commandSpec;
+
+    @Option(names = "--dataset", defaultValue = "fashion-mnist", paramLabel = "NAME",
+            description = "dataset: fashion-mnist or mnist (default: ${DEFAULT-VALUE})")
+    private String dataset;
+
+    @Option(names = "--input", required = true, paramLabel = "DIR",
+            description = "directory holding the four IDX files, e.g. train-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz]")
+    private String input;
+
+    @Option(names = "--output", required = true, paramLabel = "URI", description = "where to write the prepared splits")
+    private String output;
+
+    @Option(names = "--shard-size", defaultValue = "" + PrepareRequest.DEFAULT_SHARD_SIZE, paramLabel = "N",
+            description = "examples per shard file (default: ${DEFAULT-VALUE})")
+    private int shardSize;
+
+    @Option(names = "--overwrite", description = "replace existing prepared splits in the output (deleted first, never mixed)")
+    private boolean overwrite;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N",
+            description = "prepare only the first N examples of each split, e.g. for a quick try (default: all)")
+    private long limit;
+
+    @Option(names = "--master", paramLabel = "URL",
+            description = "Spark master if not run by spark-submit (default: local[*])")
+    private String master;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new PrepareCommand()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = commandSpec.commandLine().getOut();
+        PrintWriter err = commandSpec.commandLine().getErr();
+        try {
+            PrepareRequest request = new PrepareRequest(dataset, input, output, shardSize, overwrite, limit);
+            checkInputDirectoryExists(request);
+            out.printf("prepare %s: reading IDX files from %s, writing shards of %d examples to %s%s%s%n", request.dataset(),
+                    request.inputDirUri(), request.shardSize(), request.outputUri(),
+                    request.overwrite() ? " (overwriting)" : "",
+                    request.limitPerSplit() > 0 ? ", at most " + request.limitPerSplit() + " examples per split" : "");
+            out.flush();
+            PrepareResult result;
+            try (JavaSparkContext sc = SparkContexts.create("prepare " + request.dataset(), master)) {
+                result = PrepareJob.run(sc, request);
+            }
+            out.print(result.summary());
+            out.flush();
+            return 0;
+        } catch (IllegalArgumentException e) {
+            return badInput(err, e.getMessage());
+        } catch (RuntimeException e) {
+            DataPrepException dataError = DataPrepException.findIn(e);
+            if (dataError == null) {
+                throw e;
+            }
+            return badInput(err, dataError.getMessage());
+        }
+    }
+
+    private static int badInput(PrintWriter err, String message) {
+        err.println("prepare: error: " + message);
+        err.flush();
+        return EXIT_BAD_INPUT;
+    }
+
+    /**
+     * Fails fast, before Spark starts, when the input directory does not exist. Uses the Hadoop settings the Spark
+     * configuration would give (spark.hadoop.*); if the file system cannot even be asked here, the job's own checks
+     * report the problem later.
+     */
+    private void checkInputDirectoryExists(PrepareRequest request) {
+        Path dir = new Path(request.inputDirUri());
+        boolean exists;
+        try {
+            FileSystem fs = dir.getFileSystem(hadoopConfFromSpark(SparkContexts.conf("prepare", master)));
+            exists = fs.exists(dir);
+        } catch (IOException | RuntimeException e) {
+            return;
+        }
+        if (!exists) {
+            throw new DataPrepException("input directory " + dir + " does not exist");
+        }
+    }
+
+    private static Configuration hadoopConfFromSpark(SparkConf sparkConf) {
+        Configuration conf = new Configuration();
+        for (Tuple2<String, String> entry : sparkConf.getAllWithPrefix("spark.hadoop.")) {
+            conf.set(entry._1(), entry._2());
+        }
+        return conf;
+    }
+}

@@ -1,0 +1,62 @@
+package org.sparkresnet.data.fs;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.UUID;
+
+/** Small Hadoop FS helpers shared by the writers: the file system of a path, and atomic writes. */
+public final class HadoopFiles {
+    private HadoopFiles() {
+    }
+
+    /** What writes the content of one file. */
+    @FunctionalInterface
+    public interface Writer {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    public static FileSystem fileSystem(Path path, Configuration conf) {
+        try {
+            return path.getFileSystem(conf);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the file system of " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes {@code target} atomically: the content goes to a hidden temporary name in the same directory (readers and
+     * Hadoop input formats skip names starting with '.'), which is then renamed, so {@code target} either does not
+     * exist or is complete. An existing {@code target} is replaced.
+     *
+     * @return the number of bytes written
+     */
+    public static long writeAtomically(FileSystem fs, Path target, Writer writer) throws IOException {
+        Path temporary = new Path(target.getParent(), "." + target.getName() + "." + UUID.randomUUID() + ".tmp");
+        try {
+            long bytes;
+            try (FSDataOutputStream out = fs.create(temporary, false)) {
+                writer.writeTo(out);
+                out.hflush();
+                bytes = out.getPos();
+            }
+            if (fs.exists(target) && !fs.delete(target, false)) {
+                throw new IOException("cannot replace " + target);
+            }
+            if (!fs.rename(temporary, target)) {
+                throw new IOException("cannot rename " + temporary + " to " + target);
+            }
+            return bytes;
+        } finally {
+            // after a successful rename the temporary name is gone; after a failure it must not linger
+            if (fs.exists(temporary)) {
+                fs.delete(temporary, false);
+            }
+        }
+    }
+}

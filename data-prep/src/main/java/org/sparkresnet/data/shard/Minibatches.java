@@ -1,0 +1,102 @@
+package org.sparkresnet.data.shard;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.sparkresnet.data.DatasetSpec;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Turns raw shards (UINT8 pixels, class indices) into training minibatches: normalised FLOAT NCHW features and
+ * one-hot FLOAT labels. Decoding is a plain loop over the pixel bytes: one pass, any example order, no dependence on
+ * which ND4J ops support UINT8.
+ */
+public final class Minibatches {
+    private Minibatches() {
+    }
+
+    /** The pixel bytes of a raw shard in NCHW order, {@code n * c * h * w} of them. */
+    public static byte[] pixelBytes(DataSet rawShard) {
+        INDArray features = rawShard.getFeatures();
+        INDArray contiguous = features.isView() || features.ordering() != 'c' ? features.dup('c') : features;
+        ByteBuffer buffer = contiguous.data().asNio();
+        byte[] pixels = new byte[Math.toIntExact(contiguous.length())];
+        buffer.get(pixels);
+        return pixels;
+    }
+
+    /**
+     * Decodes examples {@code order[from .. to-1]} of a raw shard: features {@code (x/255 - mean[c]) / std[c]} as
+     * FLOAT [n,c,h,w], labels one-hot FLOAT [n, numClasses].
+     */
+    public static DataSet decode(DataSet rawShard, byte[] pixels, int[] order, int from, int to, DatasetSpec spec) {
+        int n = to - from;
+        long[] shape = rawShard.getFeatures().shape();
+        int channels = (int) shape[1];
+        int planeSize = (int) (shape[2] * shape[3]);
+        int exampleSize = channels * planeSize;
+        // per channel: value = x * scale + offset, with scale = 1/(255*std), offset = -mean/std
+        float[] scale = new float[channels];
+        float[] offset = new float[channels];
+        float[] mean = spec.mean();
+        float[] std = spec.std();
+        for (int c = 0; c < channels; c++) {
+            scale[c] = 1f / (255f * std[c]);
+            offset[c] = -mean[c] / std[c];
+        }
+        float[] values = new float[n * exampleSize];
+        float[] oneHot = new float[n * spec.numClasses()];
+        INDArray classIndices = rawShard.getLabels();
+        for (int i = 0; i < n; i++) {
+            int example = order[from + i];
+            int source = example * exampleSize;
+            int target = i * exampleSize;
+            for (int c = 0; c < channels; c++) {
+                for (int p = 0; p < planeSize; p++) {
+                    int at = c * planeSize + p;
+                    values[target + at] = Byte.toUnsignedInt(pixels[source + at]) * scale[c] + offset[c];
+                }
+            }
+            oneHot[i * spec.numClasses() + classIndices.getInt(example)] = 1f;
+        }
+        INDArray features = Nd4j.create(values, new long[] {n, channels, shape[2], shape[3]}, DataType.FLOAT);
+        INDArray labels = Nd4j.create(oneHot, new long[] {n, spec.numClasses()}, DataType.FLOAT);
+        return new DataSet(features, labels);
+    }
+
+    /** Splits a raw shard into decoded minibatches of {@code batchSize} (the last may be smaller), in {@code order}. */
+    public static List<DataSet> split(DataSet rawShard, int[] order, int batchSize, DatasetSpec spec) {
+        byte[] pixels = pixelBytes(rawShard);
+        List<DataSet> batches = new ArrayList<>();
+        for (int from = 0; from < order.length; from += batchSize) {
+            batches.add(decode(rawShard, pixels, order, from, Math.min(order.length, from + batchSize), spec));
+        }
+        return batches;
+    }
+
+    public static int[] inOrder(int n) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        return order;
+    }
+
+    /** A Fisher-Yates permutation of 0..n-1, the same for the same seed. */
+    public static int[] shuffled(int n, long seed) {
+        int[] order = inOrder(n);
+        Random random = new Random(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int swap = order[i];
+            order[i] = order[j];
+            order[j] = swap;
+        }
+        return order;
+    }
+}
