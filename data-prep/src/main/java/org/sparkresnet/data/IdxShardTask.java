@@ -17,7 +17,7 @@ import java.io.UncheckedIOException;
  * One shard for an executor to write: images {@code first .. first+count-1} read from the IDX images file, with their
  * labels (already checked on the driver, one byte each) carried along.
  */
-record IdxShardTask(int shardIndex, String splitDirUri, IdxImagesFile images, long first, byte[] labels, InputShape shape)
+record IdxShardTask(int shardIndex, String splitDirUri, IdxImagesFile images, long first, byte[] labels)
         implements Serializable {
 
     /** What a task wrote. */
@@ -26,7 +26,8 @@ record IdxShardTask(int shardIndex, String splitDirUri, IdxImagesFile images, lo
 
     WrittenShard write(Configuration conf) {
         byte[] pixels = IdxReader.readImages(images, conf, first, labels.length);
-        DataSet shard = ShardFormat.encode(pixels, labels, shape);
+        // IDX images are single-channel: [n, rows, cols] is already NCHW with c = 1
+        DataSet shard = ShardFormat.encode(pixels, labels, new InputShape(1, images.rows(), images.cols()));
         String name = ShardFormat.fileName(shardIndex);
         Path file = new Path(splitDirUri, name);
         try {

@@ -20,9 +20,9 @@ import java.util.concurrent.Callable;
 /** The prepare job on the command line: parses and checks options, then runs {@link PrepareJob}. */
 @Command(name = "prepare", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-                "Converts a dataset's IDX files (plain or .gz) into shard files for training:",
-                "  OUTPUT/train/ and OUTPUT/test/, each with shard-NNNNN.bin files and a manifest.json written last.",
-                "Every path is a Hadoop FS URI (file:, hdfs://, s3a://)."},
+                "Converts a dataset's IDX files (plain or .gz) into shard files for training.",
+                "Writes OUTPUT/train/ and OUTPUT/test/: shard-NNNNN.bin files, then manifest.json.",
+                "Paths are Hadoop FS URIs: file:, hdfs://, s3a://.", ""},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:unexpected failure (stack trace printed)", "2:bad options or input data (one-line error)"})
 public final class PrepareCommand implements Callable<Integer> {

@@ -106,7 +106,7 @@ public final class PrepareJob {
         List<IdxShardTask> tasks = new ArrayList<>();
         for (int first = 0; first < numExamples; first += request.shardSize()) {
             int count = Math.min(request.shardSize(), numExamples - first);
-            tasks.add(new IdxShardTask(tasks.size(), splitDir.toString(), source.images(), first, source.labels(first, count), spec.shape()));
+            tasks.add(new IdxShardTask(tasks.size(), splitDir.toString(), source.images(), first, source.labels(first, count)));
         }
         List<WrittenShard> written = tasks.isEmpty() ? List.of() : writeShards(sc, tasks, source.split().split());
         SplitManifest manifest = SplitManifest.of(spec.name(), source.split().split(), source.countsPerClass(numExamples, spec.numClasses()),

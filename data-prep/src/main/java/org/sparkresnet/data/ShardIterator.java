@@ -6,6 +6,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.sparkresnet.data.shard.Minibatches;
+import org.sparkresnet.data.shard.Normalization;
 import org.sparkresnet.data.shard.ShardFormat;
 
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ final class ShardIterator implements DataSetIterator {
     private final SplitManifest manifest;
     private final transient Configuration conf;
     private final int batchSize;
-    private final DatasetSpec spec;
+    private final Normalization normalization;
     private DataSetPreProcessor preProcessor;
 
     private int nextShard;
@@ -37,7 +38,7 @@ final class ShardIterator implements DataSetIterator {
         this.manifest = manifest;
         this.conf = conf;
         this.batchSize = batchSize;
-        this.spec = manifest.spec();
+        this.normalization = Normalization.of(manifest.spec());
     }
 
     @Override
@@ -62,7 +63,7 @@ final class ShardIterator implements DataSetIterator {
                 loadShard(nextShard++);
             }
             int take = Math.min(wanted, currentShard.numExamples() - positionInShard);
-            parts.add(Minibatches.decode(currentShard, currentPixels, currentOrder, positionInShard, positionInShard + take, spec));
+            parts.add(Minibatches.decode(currentShard, currentPixels, currentOrder, positionInShard, positionInShard + take, normalization));
             positionInShard += take;
             wanted -= take;
         }

@@ -8,6 +8,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.sparkresnet.data.fs.SerializableConfiguration;
 import org.sparkresnet.data.shard.Minibatches;
+import org.sparkresnet.data.shard.Normalization;
 import org.sparkresnet.data.shard.ShardFormat;
 
 import java.util.ArrayList;
@@ -44,13 +45,13 @@ public final class ShardedDataset {
             Collections.shuffle(shards, new Random(shuffleSeed));
         }
         SerializableConfiguration conf = new SerializableConfiguration(sc.hadoopConfiguration());
-        DatasetSpec spec = manifest.spec();
+        Normalization normalization = Normalization.of(manifest.spec());
         int partitions = Math.max(1, shards.size());
         return sc.parallelize(shards, partitions).flatMap(shard -> {
             DataSet raw = ShardFormat.read(new Path(shard.uri()), conf.get());
             int n = raw.numExamples();
             int[] order = shard.exampleSeed() < 0 ? Minibatches.inOrder(n) : Minibatches.shuffled(n, shard.exampleSeed());
-            return Minibatches.split(raw, order, batchSize, spec).iterator();
+            return Minibatches.split(raw, order, batchSize, normalization).iterator();
         });
     }
 

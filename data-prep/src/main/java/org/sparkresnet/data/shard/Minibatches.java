@@ -4,7 +4,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.sparkresnet.data.DatasetSpec;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -34,23 +33,24 @@ public final class Minibatches {
      * Decodes examples {@code order[from .. to-1]} of a raw shard: features {@code (x/255 - mean[c]) / std[c]} as
      * FLOAT [n,c,h,w], labels one-hot FLOAT [n, numClasses].
      */
-    public static DataSet decode(DataSet rawShard, byte[] pixels, int[] order, int from, int to, DatasetSpec spec) {
+    public static DataSet decode(DataSet rawShard, byte[] pixels, int[] order, int from, int to, Normalization normalization) {
         int n = to - from;
         long[] shape = rawShard.getFeatures().shape();
         int channels = (int) shape[1];
         int planeSize = (int) (shape[2] * shape[3]);
         int exampleSize = channels * planeSize;
-        // per channel: value = x * scale + offset, with scale = 1/(255*std), offset = -mean/std
+        if (channels != normalization.channels()) {
+            throw new IllegalArgumentException("shard has " + channels + " channels, the normalisation " + normalization.channels());
+        }
+        int numClasses = normalization.numClasses();
         float[] scale = new float[channels];
         float[] offset = new float[channels];
-        float[] mean = spec.mean();
-        float[] std = spec.std();
         for (int c = 0; c < channels; c++) {
-            scale[c] = 1f / (255f * std[c]);
-            offset[c] = -mean[c] / std[c];
+            scale[c] = normalization.scale(c);
+            offset[c] = normalization.offset(c);
         }
         float[] values = new float[n * exampleSize];
-        float[] oneHot = new float[n * spec.numClasses()];
+        float[] oneHot = new float[n * numClasses];
         INDArray classIndices = rawShard.getLabels();
         for (int i = 0; i < n; i++) {
             int example = order[from + i];
@@ -62,19 +62,19 @@ public final class Minibatches {
                     values[target + at] = Byte.toUnsignedInt(pixels[source + at]) * scale[c] + offset[c];
                 }
             }
-            oneHot[i * spec.numClasses() + classIndices.getInt(example)] = 1f;
+            oneHot[i * numClasses + classIndices.getInt(example)] = 1f;
         }
         INDArray features = Nd4j.create(values, new long[] {n, channels, shape[2], shape[3]}, DataType.FLOAT);
-        INDArray labels = Nd4j.create(oneHot, new long[] {n, spec.numClasses()}, DataType.FLOAT);
+        INDArray labels = Nd4j.create(oneHot, new long[] {n, numClasses}, DataType.FLOAT);
         return new DataSet(features, labels);
     }
 
     /** Splits a raw shard into decoded minibatches of {@code batchSize} (the last may be smaller), in {@code order}. */
-    public static List<DataSet> split(DataSet rawShard, int[] order, int batchSize, DatasetSpec spec) {
+    public static List<DataSet> split(DataSet rawShard, int[] order, int batchSize, Normalization normalization) {
         byte[] pixels = pixelBytes(rawShard);
         List<DataSet> batches = new ArrayList<>();
         for (int from = 0; from < order.length; from += batchSize) {
-            batches.add(decode(rawShard, pixels, order, from, Math.min(order.length, from + batchSize), spec));
+            batches.add(decode(rawShard, pixels, order, from, Math.min(order.length, from + batchSize), normalization));
         }
         return batches;
     }

@@ -60,7 +60,7 @@ class ShardFormatTest {
         byte[] labels = {3, 0, 9, 9, 1, 5};
         DataSet raw = ShardFormat.encode(pixels, labels, SHAPE);
         int[] order = {4, 2, 0, 5, 1, 3};
-        List<DataSet> batches = Minibatches.split(raw, order, 4, DatasetSpec.FASHION_MNIST);
+        List<DataSet> batches = Minibatches.split(raw, order, 4, Normalization.of(DatasetSpec.FASHION_MNIST));
         assertEquals(2, batches.size());
         assertArrayEquals(new long[] {4, 1, 28, 28}, batches.get(0).getFeatures().shape());
         assertArrayEquals(new long[] {2, 10}, batches.get(1).getLabels().shape());
