@@ -5,6 +5,7 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -19,6 +20,35 @@ public final class HadoopFiles {
     @FunctionalInterface
     public interface Writer {
         void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Counts what a writer writes and ignores its close(): writers such as DataSet.save close the stream they are
+     * given, but the temporary file must be closed by writeAtomically, before the rename.
+     */
+    private static final class CountingOutputStream extends FilterOutputStream {
+        long count;
+
+        CountingOutputStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            out.write(bytes, offset, length);
+            count += length;
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
     }
 
     public static FileSystem fileSystem(Path path, Configuration conf) {
@@ -41,9 +71,10 @@ public final class HadoopFiles {
         try {
             long bytes;
             try (FSDataOutputStream out = fs.create(temporary, false)) {
-                writer.writeTo(out);
-                out.hflush();
-                bytes = out.getPos();
+                CountingOutputStream counting = new CountingOutputStream(out);
+                writer.writeTo(counting);
+                counting.flush();
+                bytes = counting.count;
             }
             if (fs.exists(target) && !fs.delete(target, false)) {
                 throw new IOException("cannot replace " + target);
