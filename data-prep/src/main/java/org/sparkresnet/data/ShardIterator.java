@@ -15,7 +15,8 @@ import java.util.NoSuchElementException;
 
 /**
  * Iterates a prepared split on the driver in file order, in minibatches of exactly {@code batchSize} (only the last
- * can be smaller); batches span shard boundaries. Holds one raw shard in memory at a time.
+ * can be smaller); batches span shard boundaries. Holds one raw shard in memory at a time. DataSetIterator is
+ * Serializable by inheritance, but this one lives on the driver and is not meant to be shipped to executors.
  */
 final class ShardIterator implements DataSetIterator {
     private static final long serialVersionUID = 1L;
