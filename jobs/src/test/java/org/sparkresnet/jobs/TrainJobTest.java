@@ -86,7 +86,7 @@ class TrainJobTest {
         DataSet batch = ShardedDataset.minibatches(sc, new Path(dataUri, "test").toString(), 16, -1).first();
         INDArray expected = result.network().outputSingle(batch.getFeatures());
         INDArray actual = loaded.outputSingle(batch.getFeatures());
-        assertArrayEquals(expected.toFloatVector(), actual.toFloatVector(), 1e-6f);
+        assertArrayEquals(expected.data().asFloat(), actual.data().asFloat(), 1e-6f);
         assertEquals(result.network().params(), loaded.params());
     }
 

@@ -10,7 +10,8 @@ import org.sparkresnet.data.ShardedDataset;
 import org.sparkresnet.data.SplitManifest;
 import org.sparkresnet.jobs.store.ModelStore;
 
-import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** The evaluate job's library half: loads a saved model and evaluates it on a prepared split with Spark. */
 public final class Evaluator {
@@ -23,11 +24,11 @@ public final class Evaluator {
         Configuration conf = sc.hadoopConfiguration();
         SplitManifest split = SplitManifest.read(splitUri, conf);
         ComputationGraph net = ModelStore.load(new Path(modelUri), conf);
-        long[] expected = {split.shape().channels(), split.shape().height(), split.shape().width()};
-        long[] modelInput = net.getConfiguration().getNetworkInputTypes().get(0).getShape(false);
-        if (!Arrays.equals(expected, modelInput)) {
-            throw new IllegalArgumentException("model " + modelUri + " takes input " + Arrays.toString(modelInput)
-                    + " but split " + splitUri + " holds images " + Arrays.toString(expected));
+        try {
+            net.outputSingle(Nd4j.zeros(DataType.FLOAT, 1, split.shape().channels(), split.shape().height(), split.shape().width()));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("model " + modelUri + " cannot take the " + split.shape() + " images of split "
+                    + splitUri + ": " + e.getMessage(), e);
         }
         long modelClasses = net.getOutputLayer(0).getParam("b").length();
         if (modelClasses != split.labelNames().size()) {

@@ -1,0 +1,89 @@
+package org.sparkresnet.jobs;
+
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.api.TrainingMaster;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.sparkresnet.data.PrepareJob;
+import org.sparkresnet.data.PrepareRequest;
+import org.sparkresnet.data.ShardedDataset;
+import org.sparkresnet.data.spark.SparkContexts;
+import org.sparkresnet.jobs.dl4jfix.EveryBatchParameterAveragingTrainingMaster;
+import org.sparkresnet.jobs.train.TrainRequest;
+import org.sparkresnet.jobs.train.TrainingMasters;
+import org.sparkresnet.jobs.train.TrainingProgress;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Shows dl4j-spark's parameter averaging skipping minibatches, and that our master trains on every one. */
+class EveryBatchParameterAveragingTrainingMasterTest {
+    static final int IMAGES = 640;
+    @TempDir
+    static java.nio.file.Path work;
+    static JavaSparkContext sc;
+    static String trainUri;
+    static TrainRequest settings;
+
+    @BeforeAll
+    static void prepare() {
+        sc = SparkContexts.create("every-batch-test", "local[2]");
+        String data = work.resolve("data").toUri().toString();
+        PrepareJob.run(sc, new PrepareRequest("fashion-mnist", FashionMnist.requireDir().toUri().toString(), data, 128, false, IMAGES));
+        trainUri = new Path(data, "train").toString();
+        settings = new TrainRequest(data, work.resolve("unused").toUri().toString(), "resnet20", 1, 32, "adam", 1e-3, 0.9, 0, 2, 7, false);
+    }
+
+    @AfterAll
+    static void stop() {
+        sc.close();
+    }
+
+    /** Examples the workers trained on in one pass over the split, counted by the workers' listeners. */
+    static long examplesTrainedOn(TrainingMaster<?, ?> master, long shuffleSeed) {
+        SparkComputationGraph net = new SparkComputationGraph(sc, smallNet(), master);
+        TrainingProgress progress = new TrainingProgress(sc);
+        net.setListeners(progress.listener());
+        net.fit(ShardedDataset.minibatches(sc, trainUri, settings.batchSize(), shuffleSeed));
+        return progress.snapshot().examples();
+    }
+
+    /** The bug is in the training master, not the model: a small dense net keeps this test fast. */
+    static ComputationGraph smallNet() {
+        ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1).updater(new Adam(1e-3))
+                .graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(28, 28, 1))
+                .addLayer("dense", new DenseLayer.Builder().nOut(32).activation(Activation.RELU).build(), "in")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build(), "dense")
+                .setOutputs("out").build());
+        net.init();
+        return net;
+    }
+
+    @Test
+    void stockParameterAveragingSkipsMinibatches() {
+        long trained = examplesTrainedOn(TrainingMasters.stockParameterAveraging(settings).build(), 8);
+        assertTrue(trained < IMAGES, "dl4j-spark M2 caps each worker at averagingFrequency minibatches per split; "
+                + "if it now trains on all " + IMAGES + " images, the workaround may be obsolete (trained on " + trained + ")");
+    }
+
+    @Test
+    void ourMasterTrainsOnEveryMinibatch() {
+        for (long seed : new long[]{8, 9, 10}) {
+            TrainingMaster<?, ?> master = TrainingMasters.parameterAveraging(settings);
+            assertTrue(master instanceof EveryBatchParameterAveragingTrainingMaster);
+            assertEquals(IMAGES, examplesTrainedOn(master, seed), "shuffle seed " + seed);
+        }
+    }
+}
