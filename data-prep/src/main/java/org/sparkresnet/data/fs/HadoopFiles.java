@@ -59,6 +59,23 @@ public final class HadoopFiles {
         }
     }
 
+    /** {@link #writeAtomically(FileSystem, Path, Writer)} on the path's own file system, failures unchecked. */
+    public static long writeAtomically(Path target, Configuration conf, Writer writer) {
+        try {
+            return writeAtomically(fileSystem(target, conf), target, writer);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + target + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    public static boolean exists(Path path, Configuration conf) {
+        try {
+            return fileSystem(path, conf).exists(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot check " + path + ": " + e.getMessage(), e);
+        }
+    }
+
     /**
      * Writes {@code target} atomically: the content goes to a hidden temporary name in the same directory (readers and
      * Hadoop input formats skip names starting with '.'), which is then renamed, so {@code target} either does not

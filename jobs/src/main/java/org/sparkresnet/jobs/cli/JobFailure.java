@@ -1,5 +1,6 @@
 package org.sparkresnet.jobs.cli;
 
+import org.sparkresnet.data.DataPrepException;
 import picocli.CommandLine;
 
 import java.io.UncheckedIOException;
@@ -22,10 +23,10 @@ public final class JobFailure implements CommandLine.IExecutionExceptionHandler 
         return 1;
     }
 
-    /** The first IllegalArgumentException or I/O failure in the cause chain (Spark wraps executor failures). */
+    /** The first data error, bad argument or I/O failure in the cause chain (Spark wraps executor failures). */
     static Throwable userError(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof IllegalArgumentException || t instanceof UncheckedIOException || t instanceof java.io.IOException) {
+            if (t instanceof DataPrepException || t instanceof IllegalArgumentException || t instanceof UncheckedIOException || t instanceof java.io.IOException) {
                 return t;
             }
             if (t.getCause() == t) {

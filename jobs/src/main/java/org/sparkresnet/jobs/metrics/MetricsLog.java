@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.sparkresnet.jobs.store.HadoopFiles;
+import org.sparkresnet.data.fs.HadoopFiles;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -6,7 +6,7 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
-import org.sparkresnet.jobs.store.HadoopFiles;
+import org.sparkresnet.data.fs.HadoopFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -5,6 +5,7 @@ import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import org.sparkresnet.data.fs.HadoopFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

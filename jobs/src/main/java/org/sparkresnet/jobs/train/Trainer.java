@@ -15,7 +15,7 @@ import org.sparkresnet.data.SplitManifest;
 import org.sparkresnet.jobs.eval.SparkEvaluation;
 import org.sparkresnet.jobs.metrics.EpochMetrics;
 import org.sparkresnet.jobs.metrics.MetricsLog;
-import org.sparkresnet.jobs.store.HadoopFiles;
+import org.sparkresnet.data.fs.HadoopFiles;
 import org.sparkresnet.jobs.store.ModelStore;
 import org.sparkresnet.model.ModelRequest;
 import org.sparkresnet.model.ResNets;
