@@ -1,6 +1,8 @@
 package org.sparkresnet.model;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -73,7 +75,21 @@ final class ResNetGraphBuilder {
                 .build(), ResNets.FEATURES);
         graph.setOutputs(ResNets.OUTPUT);
         graph.setInputTypes(InputType.convolutional(input.height(), input.width(), input.channels()));
-        return graph.build();
+        return withInsertionOrder(graph.build());
+    }
+
+    /**
+     * Pins DL4J's topological order to the order vertices were added (valid, since each is added after its inputs).
+     * DL4J lays out the flat parameter vector in topological order but lists paramTable() in insertion order; when
+     * its own breadth-first sort disagrees with insertion order, names and offsets drift apart (GradientCheckUtil,
+     * for one, then names and excludes the wrong parameters). Pinned, both follow the Keras-style build order.
+     */
+    private static ComputationGraphConfiguration withInsertionOrder(ComputationGraphConfiguration configuration) {
+        List<String> order = new ArrayList<>(configuration.getNetworkInputs());
+        order.addAll(configuration.getVertices().keySet());
+        configuration.setTopologicalOrderStr(order);
+        configuration.setTopologicalOrder(IntStream.range(0, order.size()).toArray());
+        return configuration;
     }
 
     private Node stem(Node input) {
@@ -100,10 +116,12 @@ final class ResNetGraphBuilder {
         List<BlockKind.ConvSpec> convs = architecture.block().branch(width, stride);
         return switch (architecture.variant()) {
             case RESIDUAL -> {
-                Node residual = branch(input, prefix, convs, true);
+                // Shortcut first, as Keras does; it also keeps DL4J's parameter order equal to its gradient order,
+                // which GradientCheckUtil relies on to name (and exclude) parameters.
                 Node shortcut = projection
                         ? batchNorm(conv(input, prefix + "_0_conv", new BlockKind.ConvSpec(1, stride, outChannels)), prefix + "_0_bn")
                         : input;
+                Node residual = branch(input, prefix, convs, true);
                 yield relu(add(prefix + "_add", residual, shortcut), prefix + "_out");
             }
             case PLAIN -> relu(branch(input, prefix, convs, true), prefix + "_out");

@@ -1,0 +1,61 @@
+package org.sparkresnet.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
+import org.junit.jupiter.api.Test;
+import org.sparkresnet.model.InputShape;
+import org.sparkresnet.model.ModelRequest;
+import org.sparkresnet.model.ResNets;
+
+/**
+ * Fails when training would silently leave the oneDNN path: the test JVM runs with the project's flags
+ * (JvmFlags, via surefire's argLine), so this is the configuration every job gets.
+ */
+class FastPathTest {
+
+    @Test
+    void oneDnnBuildIsLoaded() {
+        NativeBuild build = NativeBuild.current();
+        assertEquals("CPU", build.backend());
+        assertTrue(build.platform().endsWith("-onednn-avx2"), build.toString());
+        assertTrue(build.oneDnnBuilt(), build.toString());
+        assertTrue(build.oneDnnEnabled(), build.toString());
+    }
+
+    @Test
+    void dl4jSeesOneDnnThroughTheClassNameFix() {
+        // This is the check DL4J itself makes before attaching any oneDNN helper.
+        assertTrue(BaseMKLDNNHelper.mklDnnEnabled());
+    }
+
+    @Test
+    void everyConvAndBatchNormLayerOfAResNetRunsOnOneDnn() {
+        ComputationGraph graph = ResNets.build(ModelRequest.of("resnet20", new InputShape(1, 28, 28), 10));
+
+        Map<String, String> conv = LayerHelpers.convolution(graph);
+        Map<String, String> batchNorm = LayerHelpers.batchNorm(graph);
+        assertEquals(21, conv.size());
+        assertEquals(21, batchNorm.size());
+        conv.forEach((layer, helper) -> assertEquals(NativeRuntime.ONEDNN_CONV_HELPER, helper, layer));
+        batchNorm.forEach((layer, helper) -> assertEquals(NativeRuntime.ONEDNN_BATCH_NORM_HELPER, helper, layer));
+        // The oneDNN BN helper is bypassed for the log-std parameterisation, so every BN must use variance.
+        graph.getConfiguration().getVertices().values().stream()
+                .filter(v -> v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof BatchNormalization)
+                .forEach(v -> assertFalse(((BatchNormalization) ((LayerVertex) v).getLayerConf().getLayer()).isUseLogStd()));
+    }
+
+    @Test
+    void requireFastPathAcceptsThisJvmAndDescribeSaysWhy() {
+        NativeRuntime.requireFastPath();
+        String line = NativeRuntime.describe();
+        assertTrue(line.contains("onednn-avx2") && line.contains("conv=MKLDNNConvHelper")
+                && line.contains("batchnorm=MKLDNNBatchNormHelper"), line);
+    }
+}
