@@ -1,0 +1,27 @@
+package org.sparkresnet.model.bench;
+
+/** Images per second for one model: training (forward, backward, update) and inference (forward only). */
+public record Throughput(String label, int batch, double trainImagesPerSecond, double inferenceImagesPerSecond) {
+    private static final String RESULT_PREFIX = "RESULT ";
+
+    public Throughput {
+        if (batch < 1 || !(trainImagesPerSecond > 0) || !(inferenceImagesPerSecond > 0)) {
+            throw new IllegalArgumentException("throughput needs a positive batch and rates, got " + batch + ", "
+                    + trainImagesPerSecond + ", " + inferenceImagesPerSecond);
+        }
+    }
+
+    /** One line a child JVM prints so the parent can read its figures back. */
+    String toResultLine() {
+        return RESULT_PREFIX + batch + " " + trainImagesPerSecond + " " + inferenceImagesPerSecond;
+    }
+
+    static boolean isResultLine(String line) {
+        return line.startsWith(RESULT_PREFIX);
+    }
+
+    static Throughput parseResultLine(String label, String line) {
+        String[] parts = line.substring(RESULT_PREFIX.length()).trim().split(" ");
+        return new Throughput(label, Integer.parseInt(parts[0]), Double.parseDouble(parts[1]), Double.parseDouble(parts[2]));
+    }
+}

@@ -1,0 +1,62 @@
+package org.sparkresnet.model.bench;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.sparkresnet.model.InputShape;
+
+/**
+ * Times training steps and inference passes of a graph on one fixed random batch, after warm-up iterations
+ * (DL4J's first 10-25 iterations are 2-5 times slower: workspaces and oneDNN primitives are still being built).
+ */
+final class ThroughputMeter {
+    private final int warmup;
+    private final int iterations;
+
+    ThroughputMeter(int warmup, int iterations) {
+        if (warmup < 0 || iterations < 1) {
+            throw new IllegalArgumentException("need warmup >= 0 and iterations >= 1, got " + warmup + ", " + iterations);
+        }
+        this.warmup = warmup;
+        this.iterations = iterations;
+    }
+
+    Throughput measure(String label, ComputationGraph graph, InputShape input, int numClasses, int batch) {
+        DataSet data = randomBatch(input, numClasses, batch);
+        for (int i = 0; i < warmup; i++) {
+            graph.fit(data);
+        }
+        long start = System.nanoTime();
+        for (int i = 0; i < iterations; i++) {
+            graph.fit(data);
+        }
+        double train = imagesPerSecond(batch, System.nanoTime() - start);
+
+        INDArray features = data.getFeatures();
+        for (int i = 0; i < warmup; i++) {
+            graph.output(false, features);
+        }
+        start = System.nanoTime();
+        for (int i = 0; i < iterations; i++) {
+            graph.output(false, features);
+        }
+        double inference = imagesPerSecond(batch, System.nanoTime() - start);
+        return new Throughput(label, batch, train, inference);
+    }
+
+    private double imagesPerSecond(int batch, long nanos) {
+        return (double) batch * iterations / (nanos / 1e9);
+    }
+
+    static DataSet randomBatch(InputShape input, int numClasses, int batch) {
+        Nd4j.getRandom().setSeed(1234);
+        INDArray features = Nd4j.rand(DataType.FLOAT, batch, input.channels(), input.height(), input.width());
+        INDArray labels = Nd4j.zeros(DataType.FLOAT, batch, numClasses);
+        for (int i = 0; i < batch; i++) {
+            labels.putScalar(i, i % numClasses, 1f);
+        }
+        return new DataSet(features, labels);
+    }
+}
