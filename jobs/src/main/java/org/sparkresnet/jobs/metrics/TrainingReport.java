@@ -68,13 +68,8 @@ public final class TrainingReport {
                     e.learningRate(), e.imagesPerSecond(), e.trainSeconds()));
         }
         StringBuilder settings = new StringBuilder();
-        run.forEach((k, v) -> settings.append("<tr><th>").append(escape(k)).append("</th><td>").append(escape(String.valueOf(v))).append("</td></tr>\n"));
-        return """
-                <!DOCTYPE html>
-                <html lang="en"><head><meta charset="utf-8"><title>Training report</title>
-                <style>body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;margin:1em 0}
-                td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f4f4f4;text-align:left}
-                img{margin-right:1em}</style></head><body>
+        run.forEach((k, v) -> settings.append("<tr><th>").append(Html.escape(k)).append("</th><td>").append(Html.escape(String.valueOf(v))).append("</td></tr>\n"));
+        return Html.page("Training report", """
                 <h1>Training report</h1>
                 <p>%d epoch(s) so far; last test accuracy <b>%.4f</b>.</p>
                 <div><img alt="training loss per epoch" src="data:image/png;base64,%s"><img alt="test accuracy per epoch" src="data:image/png;base64,%s"></div>
@@ -82,12 +77,7 @@ public final class TrainingReport {
                 <table><tr><th>epoch</th><th>images</th><th>train loss</th><th>test accuracy</th><th>top-5</th><th>learning rate</th><th>images/s</th><th>seconds</th></tr>
                 %s</table>
                 <h2>Run</h2><table>%s</table>
-                </body></html>
                 """.formatted(epochs.size(), epochs.get(epochs.size() - 1).testAccuracy(),
-                Base64.getEncoder().encodeToString(loss), Base64.getEncoder().encodeToString(accuracy), rows, settings);
-    }
-
-    private static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+                Base64.getEncoder().encodeToString(loss), Base64.getEncoder().encodeToString(accuracy), rows, settings));
     }
 }
