@@ -1,31 +1,76 @@
 package org.sparkresnet.jobs.train;
 
-import java.util.List;
+import java.util.Objects;
 
 /**
  * Everything a training run needs, validated once. URIs are Hadoop FS URIs (file:, hdfs://, s3a://).
  *
- * @param dataUri  a prepared dataset (the prepare job's output, holding train/ and test/ splits)
- * @param outputUri where model.zip and metrics.json go
+ * @param dataUri            a prepared dataset (the prepare job's output, holding train/ and test/ splits)
+ * @param outputUri          where model.zip, run.json, metrics.json and checkpoints/ go
+ * @param batchSize          minibatch size per worker
+ * @param averagingFrequency averaging mode: minibatches per worker between two parameter averagings
+ * @param sharing            sharing mode: gradient-sharing settings (ignored in averaging mode)
+ * @param checkpointEvery    write a checkpoint every this many epochs (the last epoch always gets model.zip)
+ * @param resume             continue from the newest complete checkpoint in the output, if there is one
  */
 public record TrainRequest(String dataUri, String outputUri, String model, int epochs, int batchSize,
-                           String updater, double learningRate, double momentum, double weightDecay,
-                           int averagingFrequency, long seed, boolean overwrite) {
-    public static final List<String> UPDATERS = List.of("adam", "sgd");
+                           OptimizerSettings optimizer, TrainingMode mode, int averagingFrequency, SharingSettings sharing,
+                           int checkpointEvery, boolean resume, long seed, boolean overwrite) {
 
     public TrainRequest {
         require(dataUri != null && !dataUri.isBlank(), "--data is required");
         require(outputUri != null && !outputUri.isBlank(), "--output is required");
+        require(model != null && !model.isBlank(), "--model is required");
         require(epochs >= 1, "--epochs must be at least 1, got " + epochs);
         require(batchSize >= 1, "--batch must be at least 1, got " + batchSize);
-        require(UPDATERS.contains(updater), "--updater must be one of " + UPDATERS + ", got '" + updater + "'");
-        require(learningRate > 0 && Double.isFinite(learningRate), "--lr must be positive, got " + learningRate);
-        require(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " + momentum);
-        require(weightDecay >= 0, "--weight-decay must be >= 0, got " + weightDecay);
+        Objects.requireNonNull(optimizer, "optimizer");
+        require(mode != null, "--mode must be one of " + TrainingMode.NAMES);
         require(averagingFrequency >= 1, "--averaging-frequency must be at least 1, got " + averagingFrequency);
+        Objects.requireNonNull(sharing, "sharing");
+        require(checkpointEvery >= 1, "--checkpoint-every must be at least 1, got " + checkpointEvery);
+        require(!(resume && overwrite), "--resume and --overwrite contradict each other: resume continues the run in --output, "
+                + "overwrite replaces it");
     }
 
-    private static void require(boolean condition, String message) {
+    /** Parameter averaging with a constant learning rate and a checkpoint every epoch: the short form tests use. */
+    public TrainRequest(String dataUri, String outputUri, String model, int epochs, int batchSize, String updater,
+                        double learningRate, double momentum, double weightDecay, int averagingFrequency, long seed, boolean overwrite) {
+        this(dataUri, outputUri, model, epochs, batchSize,
+                new OptimizerSettings(updater, learningRate, momentum, weightDecay, LearningRateSchedule.CONSTANT),
+                TrainingMode.AVERAGING, averagingFrequency, SharingSettings.defaults(), 1, false, seed, overwrite);
+    }
+
+    public TrainRequest withMode(TrainingMode newMode) {
+        return new TrainRequest(dataUri, outputUri, model, epochs, batchSize, optimizer, newMode, averagingFrequency, sharing,
+                checkpointEvery, resume, seed, overwrite);
+    }
+
+    public TrainRequest withEpochs(int newEpochs) {
+        return new TrainRequest(dataUri, outputUri, model, newEpochs, batchSize, optimizer, mode, averagingFrequency, sharing,
+                checkpointEvery, resume, seed, overwrite);
+    }
+
+    public TrainRequest withOptimizer(OptimizerSettings newOptimizer) {
+        return new TrainRequest(dataUri, outputUri, model, epochs, batchSize, newOptimizer, mode, averagingFrequency, sharing,
+                checkpointEvery, resume, seed, overwrite);
+    }
+
+    public TrainRequest withResume(boolean newResume) {
+        return new TrainRequest(dataUri, outputUri, model, epochs, batchSize, optimizer, mode, averagingFrequency, sharing,
+                checkpointEvery, newResume, seed, overwrite);
+    }
+
+    public TrainRequest withCheckpointEvery(int every) {
+        return new TrainRequest(dataUri, outputUri, model, epochs, batchSize, optimizer, mode, averagingFrequency, sharing,
+                every, resume, seed, overwrite);
+    }
+
+    public TrainRequest withSharing(SharingSettings newSharing) {
+        return new TrainRequest(dataUri, outputUri, model, epochs, batchSize, optimizer, mode, averagingFrequency, newSharing,
+                checkpointEvery, resume, seed, overwrite);
+    }
+
+    static void require(boolean condition, String message) {
         if (!condition) {
             throw new IllegalArgumentException(message);
         }

@@ -7,27 +7,34 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.config.Nesterovs;
 import org.sparkresnet.data.ShardedDataset;
 import org.sparkresnet.data.SplitManifest;
+import org.sparkresnet.data.fs.HadoopFiles;
+import org.sparkresnet.jobs.dl4jfix.BatchNormStatisticsReestimation;
 import org.sparkresnet.jobs.eval.SparkEvaluation;
 import org.sparkresnet.jobs.metrics.EpochMetrics;
 import org.sparkresnet.jobs.metrics.MetricsLog;
-import org.sparkresnet.data.fs.HadoopFiles;
+import org.sparkresnet.jobs.store.CheckpointMarker;
+import org.sparkresnet.jobs.store.Checkpoints;
 import org.sparkresnet.jobs.store.ModelStore;
-import org.sparkresnet.model.ModelRequest;
-import org.sparkresnet.model.ResNets;
-import org.sparkresnet.model.TrainingOptions;
+import org.sparkresnet.jobs.store.RunManifest;
 import org.sparkresnet.runtime.NativeRuntime;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-/** The train job's library half: builds the model, trains it with Spark, evaluates each epoch, saves the results. */
+/**
+ * The train job's library half: builds (or resumes) the model, trains it with Spark one fit per epoch, evaluates
+ * and checkpoints between epochs, and saves model.zip and run.json at the end. One SparkComputationGraph and one
+ * TrainingMaster serve the whole run: a second SharedTrainingMaster in a JVM relaunches the JVM-wide parameter
+ * server, the riskiest path of gradient sharing.
+ */
 public final class Trainer {
     public static final String MODEL_FILE = "model.zip";
     public static final String TRAIN_SPLIT = "train";
@@ -47,10 +54,8 @@ public final class Trainer {
         Configuration conf = sc.hadoopConfiguration();
         Path output = new Path(request.outputUri());
         Path modelPath = new Path(output, MODEL_FILE);
-        if (!request.overwrite() && HadoopFiles.exists(modelPath, conf)) {
-            throw new IllegalArgumentException("output " + output + " already holds a trained model (" + MODEL_FILE
-                    + "); choose another --output or pass --overwrite");
-        }
+        Checkpoints checkpoints = new Checkpoints(output, conf);
+        prepareOutput(request, output, modelPath, checkpoints, conf);
         String trainUri = new Path(request.dataUri(), TRAIN_SPLIT).toString();
         String testUri = new Path(request.dataUri(), TEST_SPLIT).toString();
         SplitManifest train = SplitManifest.read(trainUri, conf);
@@ -61,60 +66,94 @@ public final class Trainer {
         }
 
         out.println(NativeRuntime.describe());
-        ComputationGraph net = ResNets.build(new ModelRequest(request.model(), train.shape(), train.labelNames().size(),
-                new TrainingOptions(updater(request), request.weightDecay(), request.seed())));
-        out.printf("model %s: %,d parameters, input %s, %d classes; data %s: %,d training / %,d test images%n",
+        StartingPoint start = StartingPoint.of(request, train, checkpoints, conf);
+        ComputationGraph net = start.network();
+        out.printf("model %s: %,d parameters, input %s, %d classes; data %s: %,d training / %,d test images; %s mode%n",
                 request.model(), net.numParams(), train.shape(), train.labelNames().size(), request.dataUri(),
-                train.numExamples(), test.numExamples());
+                train.numExamples(), test.numExamples(), request.mode().flag());
+        if (start.epochsDone() > 0) {
+            out.printf("resuming after epoch %d of %d from %s%n", start.epochsDone(), request.epochs(), checkpoints.dir());
+        }
 
-        SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net, TrainingMasters.parameterAveraging(request));
+        SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net, TrainingMasters.forRequest(request, sc.master()));
         TrainingProgress progress = new TrainingProgress(sc);
         sparkNet.setListeners(progress.listener());
         ProgressPrinter printer = new ProgressPrinter(progress, out, progressInterval, request.epochs(), train.numExamples());
-        MetricsLog metrics = new MetricsLog(output, conf, runDescription(request, train, net));
+        Map<String, Object> description = runDescription(request, train, test, net);
+        MetricsLog metrics = new MetricsLog(output, conf, description);
+        start.metricsSoFar().forEach(metrics::append);
         JavaRDD<DataSet> testData = ShardedDataset.minibatches(sc, testUri, request.batchSize(), -1);
 
         sc.sc().addSparkListener(printer);
         try {
-            for (int epoch = 1; epoch <= request.epochs(); epoch++) {
+            for (int epoch = start.epochsDone() + 1; epoch <= request.epochs(); epoch++) {
                 printer.startEpoch(epoch);
                 TrainingProgress.Snapshot before = progress.snapshot();
-                long start = System.nanoTime();
+                long startNanos = System.nanoTime();
+                // the same shuffle per epoch number, so a resumed run sees the data in the order the killed one would have
                 sparkNet.fit(ShardedDataset.minibatches(sc, trainUri, request.batchSize(), request.seed() + epoch));
-                double seconds = (System.nanoTime() - start) / 1e9;
+                double seconds = (System.nanoTime() - startNanos) / 1e9;
+                if (request.mode() == TrainingMode.SHARING) {
+                    BatchNormStatisticsReestimation.reestimate(sparkNet.getNetwork(),
+                            ShardedDataset.localIterator(trainUri, conf, request.batchSize()), BatchNormStatisticsReestimation.DEFAULT_BATCHES);
+                }
                 TrainingProgress.Snapshot epochTotals = progress.snapshot().minus(before);
                 SparkEvaluation.Result eval = SparkEvaluation.evaluate(sparkNet, testData, test.labelNames());
                 EpochMetrics m = new EpochMetrics(epoch, epochTotals.iterations(), epochTotals.examples(), epochTotals.meanLoss(),
-                        eval.accuracy(), eval.top5Accuracy(), request.learningRate(), seconds, epochTotals.examples() / seconds);
+                        eval.accuracy(), eval.top5Accuracy(), request.optimizer().rateAtEpoch(epoch - 1, request.epochs()),
+                        seconds, epochTotals.examples() / seconds);
                 metrics.append(m);
-                out.printf("epoch %d/%d done: train loss %.4f, test accuracy %.4f, %.1f images/s, %.0f s%n",
-                        epoch, request.epochs(), m.trainLoss(), m.testAccuracy(), m.imagesPerSecond(), seconds);
+                out.printf("epoch %d/%d done: train loss %.4f, test accuracy %.4f, lr %.3g, %.1f images/s, %.0f s%n",
+                        epoch, request.epochs(), m.trainLoss(), m.testAccuracy(), m.learningRate(), m.imagesPerSecond(), seconds);
+                if (epoch % request.checkpointEvery() == 0 || epoch == request.epochs()) {
+                    checkpoints.write(sparkNet.getNetwork(), new CheckpointMarker(CheckpointMarker.FORMAT_VERSION, epoch,
+                            request.epochs(), request.model(), request.dataUri(), request.mode().flag(), Checkpoints.zipName(epoch),
+                            1, metrics.epochs()));
+                }
             }
         } finally {
             sc.sc().removeSparkListener(printer);
         }
         ModelStore.save(sparkNet.getNetwork(), modelPath, conf, true);
-        return new TrainResult(sparkNet.getNetwork(), modelPath.toString(), metrics.file().toString(), metrics.epochs());
+        List<EpochMetrics> epochs = metrics.epochs();
+        description.put("finalMetrics", epochs.isEmpty() ? null : epochs.get(epochs.size() - 1));
+        RunManifest.write(output, conf, description);
+        return new TrainResult(sparkNet.getNetwork(), modelPath.toString(), metrics.file().toString(), epochs);
     }
 
-    static IUpdater updater(TrainRequest request) {
-        return switch (request.updater()) {
-            case "adam" -> new Adam(request.learningRate());
-            case "sgd" -> new Nesterovs(request.learningRate(), request.momentum());
-            default -> throw new IllegalArgumentException("unknown updater " + request.updater());
-        };
+    /** Refuses to mix runs: a finished or started run in the output needs --resume or --overwrite. */
+    private static void prepareOutput(TrainRequest request, Path output, Path modelPath, Checkpoints checkpoints, Configuration conf) {
+        if (request.overwrite()) {
+            try {
+                HadoopFiles.fileSystem(checkpoints.dir(), conf).delete(checkpoints.dir(), true);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove old checkpoints in " + checkpoints.dir() + ": " + e.getMessage(), e);
+            }
+            return;
+        }
+        if (HadoopFiles.exists(modelPath, conf) && !request.resume()) {
+            throw new IllegalArgumentException("output " + output + " already holds a trained model (" + MODEL_FILE
+                    + "); choose another --output or pass --overwrite");
+        }
+        if (!request.resume() && checkpoints.anyComplete()) {
+            throw new IllegalArgumentException("output " + output + " holds checkpoints of an unfinished run (" + checkpoints.dir()
+                    + "); pass --resume to continue it or --overwrite to start again");
+        }
     }
 
-    private Map<String, Object> runDescription(TrainRequest request, SplitManifest train, ComputationGraph net) {
+    private Map<String, Object> runDescription(TrainRequest request, SplitManifest train, SplitManifest test, ComputationGraph net) {
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("request", request);
         run.put("dataset", train.dataset());
         run.put("inputShape", train.shape().toString());
         run.put("classes", train.labelNames());
         run.put("trainExamples", train.numExamples());
+        run.put("testExamples", test.numExamples());
+        run.put("trainShards", train.shards().size());
         run.put("parameters", net.numParams());
         run.put("sparkMaster", sc.master());
         run.put("defaultParallelism", sc.defaultParallelism());
+        run.put("versions", RunManifest.versions(sc.version()));
         return run;
     }
 }

@@ -1,13 +1,35 @@
 package org.sparkresnet.jobs.train;
 
+import org.deeplearning4j.optimize.solvers.accumulation.encoding.ThresholdAlgorithm;
+import org.deeplearning4j.optimize.solvers.accumulation.encoding.residual.ResidualClippingPostProcessor;
+import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.AdaptiveThresholdAlgorithm;
+import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.FixedThresholdAlgorithm;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.TrainingMaster;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
+import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
 import org.sparkresnet.jobs.dl4jfix.EveryBatchParameterAveragingTrainingMaster;
 
-/** Maps the training settings to a dl4j-spark TrainingMaster. */
+/**
+ * Maps the training settings to a dl4j-spark TrainingMaster. Both modes train on the RDD's minibatches directly
+ * ({@link RDDTrainingApproach#Direct}: the default, Export, first writes every minibatch to a temporary directory,
+ * which needs a shared file system on a real cluster) and collect no training stats (SharedTrainingMaster throws
+ * with them on; progress comes from {@link TrainingProgress}).
+ */
 public final class TrainingMasters {
+    /** Controller address used when the Spark master runs everything on this machine (local[N], local-cluster). */
+    public static final String LOOPBACK = "127.0.0.1";
+
     private TrainingMasters() {
+    }
+
+    /** The master for the request's mode; {@code sparkMaster} decides the default controller address for sharing. */
+    public static TrainingMaster<?, ?> forRequest(TrainRequest request, String sparkMaster) {
+        return switch (request.mode()) {
+            case AVERAGING -> parameterAveraging(request);
+            case SHARING -> gradientSharing(request, sparkMaster);
+        };
     }
 
     /** Parameter averaging that trains on every minibatch (see {@link EveryBatchParameterAveragingTrainingMaster}). */
@@ -21,9 +43,43 @@ public final class TrainingMasters {
                 .batchSizePerWorker(request.batchSize())
                 .averagingFrequency(request.averagingFrequency())
                 .workerPrefetchNumBatches(2)
-                // Direct: train on the RDD's minibatches as they are; the default (Export) first writes every
-                // minibatch to a temporary directory, which needs a shared file system on a real cluster.
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .collectTrainingStats(false)
                 .rngSeed(request.seed());
+    }
+
+    /**
+     * Gradient sharing: every executor trains its own replica and sends threshold-encoded updates to all others.
+     * One trainer per executor (SharingSettings refuses more); build one per run and reuse it for every epoch's
+     * fit, because a second SharedTrainingMaster in a JVM tears down and relaunches the JVM-wide parameter server.
+     */
+    public static SharedTrainingMaster gradientSharing(TrainRequest request, String sparkMaster) {
+        SharingSettings s = request.sharing();
+        String controller = s.controllerAddress() != null ? s.controllerAddress()
+                : sparkMaster != null && sparkMaster.startsWith("local") ? LOOPBACK : null;
+        VoidConfiguration voidConf = VoidConfiguration.builder()
+                .portSupplier(new PerExecutorPortSupplier(s.aeronPort()))
+                .controllerAddress(controller)
+                .networkMask(s.networkMask())
+                .build();
+        return new SharedTrainingMaster.Builder(voidConf, request.batchSize())
+                .batchSizePerWorker(request.batchSize())
+                .workersPerNode(s.workersPerNode())
+                .thresholdAlgorithm(thresholdAlgorithm(s))
+                .residualPostProcessor(new ResidualClippingPostProcessor(s.residualClip(), s.residualClipEvery()))
+                .workerPrefetchNumBatches(2)
+                .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .collectTrainingStats(false)
+                .rngSeed(request.seed())
+                .build();
+    }
+
+    static ThresholdAlgorithm thresholdAlgorithm(SharingSettings s) {
+        return switch (s.threshold()) {
+            case "adaptive" -> new AdaptiveThresholdAlgorithm(s.thresholdValue());
+            case "fixed" -> new FixedThresholdAlgorithm(s.thresholdValue());
+            default -> throw new IllegalArgumentException("--threshold-algorithm must be one of " + SharingSettings.THRESHOLDS
+                    + ", got '" + s.threshold() + "'");
+        };
     }
 }

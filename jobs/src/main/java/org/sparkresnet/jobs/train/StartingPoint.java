@@ -1,0 +1,59 @@
+package org.sparkresnet.jobs.train;
+
+import org.apache.hadoop.conf.Configuration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.sparkresnet.data.SplitManifest;
+import org.sparkresnet.jobs.metrics.EpochMetrics;
+import org.sparkresnet.jobs.store.CheckpointMarker;
+import org.sparkresnet.jobs.store.Checkpoints;
+import org.sparkresnet.model.ModelRequest;
+import org.sparkresnet.model.ResNets;
+import org.sparkresnet.model.TrainingOptions;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The network a run starts from, with the epochs already done: a fresh one, or the newest complete checkpoint.
+ *
+ * <p>A resumed network is built fresh from the request (so its learning-rate schedule is offset by the epochs done
+ * and its epoch counter starts at 0 on the driver and on every worker alike) and then takes the checkpoint's
+ * parameters and updater state.
+ */
+record StartingPoint(ComputationGraph network, int epochsDone, List<EpochMetrics> metricsSoFar) {
+
+    static StartingPoint of(TrainRequest request, SplitManifest train, Checkpoints checkpoints, Configuration conf) {
+        Optional<Checkpoints.Checkpoint> checkpoint = request.resume() ? checkpoints.latestComplete() : Optional.empty();
+        int done = checkpoint.map(c -> c.marker().epochsDone()).orElse(0);
+        checkpoint.ifPresent(c -> requireSameRun(request, c.marker(), c.zip().toString()));
+        ComputationGraph net = ResNets.build(new ModelRequest(request.model(), train.shape(), train.labelNames().size(),
+                new TrainingOptions(request.optimizer().updater(request.epochs(), done), request.optimizer().weightDecay(), request.seed())));
+        if (checkpoint.isEmpty()) {
+            return new StartingPoint(net, 0, List.of());
+        }
+        ComputationGraph saved = checkpoint.get().load(conf);
+        if (saved.numParams() != net.numParams()) {
+            throw new IllegalArgumentException("checkpoint " + checkpoint.get().zip() + " holds " + saved.numParams()
+                    + " parameters, " + request.model() + " on this data has " + net.numParams());
+        }
+        net.setParams(saved.params());
+        if (saved.getUpdater() != null && saved.getUpdater().getStateViewArray() != null) {
+            net.getUpdater().getStateViewArray().assign(saved.getUpdater().getStateViewArray());
+        }
+        // Adam's bias correction counts iterations; the epoch counter stays 0 (the schedule carries the offset)
+        net.getConfiguration().setIterationCount(saved.getConfiguration().getIterationCount());
+        return new StartingPoint(net, done, checkpoint.get().marker().metrics());
+    }
+
+    private static void requireSameRun(TrainRequest request, CheckpointMarker marker, String where) {
+        if (!marker.model().equals(request.model()) || marker.totalEpochs() != request.epochs() || !marker.dataUri().equals(request.dataUri())) {
+            throw new IllegalArgumentException("--resume: checkpoint " + where + " is of a run of " + marker.model() + " for "
+                    + marker.totalEpochs() + " epochs on " + marker.dataUri() + ", this request is " + request.model() + " for "
+                    + request.epochs() + " epochs on " + request.dataUri() + "; resume with the same --model, --epochs and --data");
+        }
+        if (marker.epochsDone() > request.epochs()) {
+            throw new IllegalArgumentException("--resume: checkpoint " + where + " is after epoch " + marker.epochsDone()
+                    + " but the run has only " + request.epochs() + " epochs");
+        }
+    }
+}
