@@ -18,9 +18,11 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
- * The prepare job: reads a dataset's IDX files and writes each split as shard files plus a manifest.json, written last.
+ * The prepare job: reads a dataset's IDX files (or, through {@link ImagePrepareJob}, an image folder tree) and writes
+ * each split as shard files plus a manifest.json, written last.
  *
  * <p>The driver reads only headers and labels (60 KB for 60,000 examples) and checks the images files' lengths; the
  * executors read their own range of images from the IDX file through Hadoop FS and write one shard each. So the
@@ -35,12 +37,24 @@ public final class PrepareJob {
     }
 
     public static PrepareResult run(JavaSparkContext sc, PrepareRequest request) {
+        return run(sc, request, line -> { });
+    }
+
+    /**
+     * Prepares the request's dataset: IDX datasets as described above, image datasets by {@link ImagePrepareJob}.
+     *
+     * @param progress receives progress lines (files done, images/s, ETA) while images are decoded
+     */
+    public static PrepareResult run(JavaSparkContext sc, PrepareRequest request, Consumer<String> progress) {
+        if (request.isImageDataset()) {
+            return ImagePrepareJob.run(sc, request, progress);
+        }
         long started = System.nanoTime();
         DatasetSpec spec = request.spec();
         Configuration conf = sc.hadoopConfiguration();
         List<IdxSplitSource> sources = checkInputs(request, conf);
         Path output = new Path(request.outputUri());
-        clearOutput(output, spec.idxSplits(), request.overwrite(), conf);
+        clearOutput(output, spec.idxSplits().stream().map(IdxSplit::split).toList(), request.overwrite(), conf);
         List<SplitResult> results = new ArrayList<>();
         for (IdxSplitSource source : sources) {
             results.add(writeSplit(sc, source, new Path(output, source.split().split()), request));
@@ -63,7 +77,7 @@ public final class PrepareJob {
      * Refuses an output that already holds any of the splits unless {@code overwrite}, in which case those split
      * directories are deleted (other content of the output directory is left alone).
      */
-    static void clearOutput(Path output, List<IdxSplit> splits, boolean overwrite, Configuration conf) {
+    static void clearOutput(Path output, List<String> splits, boolean overwrite, Configuration conf) {
         FileSystem fs = HadoopFiles.fileSystem(output, conf);
         try {
             FileStatus status = fs.getFileStatus(output);
@@ -76,8 +90,8 @@ public final class PrepareJob {
             throw new UncheckedIOException("cannot check output " + output + ": " + e.getMessage(), e);
         }
         try {
-            for (IdxSplit split : splits) {
-                Path splitDir = new Path(output, split.split());
+            for (String split : splits) {
+                Path splitDir = new Path(output, split);
                 if (!fs.exists(splitDir)) {
                     continue;
                 }
@@ -109,14 +123,17 @@ public final class PrepareJob {
             tasks.add(new IdxShardTask(tasks.size(), splitDir.toString(), source.images(), first, source.labels(first, count)));
         }
         List<WrittenShard> written = tasks.isEmpty() ? List.of() : writeShards(sc, tasks, source.split().split());
-        SplitManifest manifest = SplitManifest.of(spec.name(), source.split().split(), source.countsPerClass(numExamples, spec.numClasses()),
-                spec.labelNames(), spec.shape(), request.shardSize(), written.stream().map(WrittenShard::fileName).toList());
+        long bytes = written.stream().mapToLong(WrittenShard::bytes).sum();
+        SplitManifest manifest = SplitManifest.of(spec.name(), source.split().split(), source.images().uri(),
+                source.countsPerClass(numExamples, spec.numClasses()), spec.labelNames(), spec.labelNames(), spec.shape(), bytes,
+                request.shardSize(), written.stream().map(WrittenShard::fileName).toList(),
+                written.stream().map(WrittenShard::examples).toList(), spec.mean(), spec.std(), Preprocessing.IDX_AS_STORED,
+                List.of(), Versions.of(sc, false));
         try {
             manifest.write(splitDir, conf); // last: only now does the split count as prepared
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write manifest in " + splitDir + ": " + e.getMessage(), e);
         }
-        long bytes = written.stream().mapToLong(WrittenShard::bytes).sum();
         return new SplitResult(source.split().split(), splitDir.toString(), numExamples, manifest.countsPerClass(),
                 written.size(), bytes, secondsSince(started));
     }

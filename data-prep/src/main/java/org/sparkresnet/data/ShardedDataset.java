@@ -7,6 +7,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.sparkresnet.data.fs.SerializableConfiguration;
+import org.sparkresnet.data.shard.Augmentation;
 import org.sparkresnet.data.shard.Minibatches;
 import org.sparkresnet.data.shard.Normalization;
 import org.sparkresnet.data.shard.ShardFormat;
@@ -33,25 +34,37 @@ public final class ShardedDataset {
      *                    order inside each shard are shuffled, the same way for the same seed
      */
     public static JavaRDD<DataSet> minibatches(JavaSparkContext sc, String splitDirUri, int batchSize, long shuffleSeed) {
+        return minibatches(sc, splitDirUri, batchSize, shuffleSeed, null);
+    }
+
+    /**
+     * As {@link #minibatches(JavaSparkContext, String, int, long)}, with training-time augmentation (random resized crop,
+     * horizontal flip) applied to every example as it is read; {@code augmentation} null means none. The random draws
+     * follow from {@code shuffleSeed} and the shard, so the same seed gives the same batches; pass a new seed per
+     * epoch for new variations.
+     */
+    public static JavaRDD<DataSet> minibatches(JavaSparkContext sc, String splitDirUri, int batchSize, long shuffleSeed,
+                                               Augmentation augmentation) {
         requirePositiveBatchSize(batchSize);
         SplitManifest manifest = SplitManifest.read(splitDirUri, sc.hadoopConfiguration());
         List<ShardRef> shards = new ArrayList<>();
         for (int i = 0; i < manifest.shards().size(); i++) {
             String uri = new Path(splitDirUri, manifest.shards().get(i)).toString();
             // a seed per shard, derived from the call's seed, so examples shuffle differently in every shard
-            shards.add(new ShardRef(uri, shuffleSeed < 0 ? -1 : new Random(shuffleSeed + 31L * i).nextLong() & Long.MAX_VALUE));
+            long exampleSeed = shuffleSeed < 0 ? -1 : new Random(shuffleSeed + 31L * i).nextLong() & Long.MAX_VALUE;
+            shards.add(new ShardRef(uri, exampleSeed, new Random(shuffleSeed * 1_000_003L + i).nextLong()));
         }
         if (shuffleSeed >= 0) {
             Collections.shuffle(shards, new Random(shuffleSeed));
         }
         SerializableConfiguration conf = new SerializableConfiguration(sc.hadoopConfiguration());
-        Normalization normalization = Normalization.of(manifest.spec());
+        Normalization normalization = Normalization.of(manifest.spec()); // mean/std as recorded with the data
         int partitions = Math.max(1, shards.size());
         return sc.parallelize(shards, partitions).flatMap(shard -> {
             DataSet raw = ShardFormat.read(new Path(shard.uri()), conf.get());
             int n = raw.numExamples();
             int[] order = shard.exampleSeed() < 0 ? Minibatches.inOrder(n) : Minibatches.shuffled(n, shard.exampleSeed());
-            return Minibatches.split(raw, order, batchSize, normalization).iterator();
+            return Minibatches.split(raw, order, batchSize, normalization, augmentation, new Random(shard.augmentSeed())).iterator();
         });
     }
 
@@ -67,7 +80,7 @@ public final class ShardedDataset {
         }
     }
 
-    /** One shard file to read on an executor and the seed to shuffle its examples with (-1: keep file order). */
-    record ShardRef(String uri, long exampleSeed) implements java.io.Serializable {
+    /** One shard file to read on an executor, the seed to shuffle its examples with (-1: keep file order) and to augment them with. */
+    record ShardRef(String uri, long exampleSeed, long augmentSeed) implements java.io.Serializable {
     }
 }

@@ -34,6 +34,12 @@ public final class Minibatches {
      * FLOAT [n,c,h,w], labels one-hot FLOAT [n, numClasses].
      */
     public static DataSet decode(DataSet rawShard, byte[] pixels, int[] order, int from, int to, Normalization normalization) {
+        return decode(rawShard, pixels, order, from, to, normalization, null, null);
+    }
+
+    /** As {@link #decode(DataSet, byte[], int[], int, int, Normalization)}, each example augmented unless {@code augmentation} is null. */
+    public static DataSet decode(DataSet rawShard, byte[] pixels, int[] order, int from, int to, Normalization normalization,
+                                 Augmentation augmentation, Random random) {
         int n = to - from;
         long[] shape = rawShard.getFeatures().shape();
         int channels = (int) shape[1];
@@ -56,6 +62,12 @@ public final class Minibatches {
             int example = order[from + i];
             int source = example * exampleSize;
             int target = i * exampleSize;
+            if (augmentation != null) {
+                Augmentation.Window window = augmentation.draw((int) shape[2], (int) shape[3], random);
+                augmentation.apply(pixels, source, channels, (int) shape[2], (int) shape[3], window, scale, offset, values, target);
+                oneHot[i * numClasses + classIndices.getInt(example)] = 1f;
+                continue;
+            }
             for (int c = 0; c < channels; c++) {
                 for (int p = 0; p < planeSize; p++) {
                     int at = c * planeSize + p;
@@ -71,10 +83,16 @@ public final class Minibatches {
 
     /** Splits a raw shard into decoded minibatches of {@code batchSize} (the last may be smaller), in {@code order}. */
     public static List<DataSet> split(DataSet rawShard, int[] order, int batchSize, Normalization normalization) {
+        return split(rawShard, order, batchSize, normalization, null, null);
+    }
+
+    /** As {@link #split(DataSet, int[], int, Normalization)}, every example augmented unless {@code augmentation} is null. */
+    public static List<DataSet> split(DataSet rawShard, int[] order, int batchSize, Normalization normalization,
+                                      Augmentation augmentation, Random random) {
         byte[] pixels = pixelBytes(rawShard);
         List<DataSet> batches = new ArrayList<>();
         for (int from = 0; from < order.length; from += batchSize) {
-            batches.add(decode(rawShard, pixels, order, from, Math.min(order.length, from + batchSize), normalization));
+            batches.add(decode(rawShard, pixels, order, from, Math.min(order.length, from + batchSize), normalization, augmentation, random));
         }
         return batches;
     }

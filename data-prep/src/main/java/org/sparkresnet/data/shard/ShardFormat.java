@@ -43,7 +43,16 @@ public final class ShardFormat {
      * example (unsigned).
      */
     public static DataSet encode(byte[] pixels, byte[] labels, InputShape shape) {
-        int n = labels.length;
+        int[] classIndices = new int[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            classIndices[i] = Byte.toUnsignedInt(labels[i]);
+        }
+        return encode(pixels, classIndices, shape);
+    }
+
+    /** Builds a raw shard from pixel bytes in NCHW order and one class index per example (any number of classes). */
+    public static DataSet encode(byte[] pixels, int[] classIndices, InputShape shape) {
+        int n = classIndices.length;
         long pixelsPerExample = (long) shape.channels() * shape.height() * shape.width();
         if (pixels.length != n * pixelsPerExample) {
             throw new IllegalArgumentException("expected " + n + " examples of " + shape + " = " + n * pixelsPerExample
@@ -52,11 +61,7 @@ public final class ShardFormat {
         DataBuffer pixelBuffer = Nd4j.createBuffer(ByteBuffer.allocateDirect(pixels.length).order(ByteOrder.nativeOrder()).put(pixels).rewind(),
                 DataType.UINT8, pixels.length);
         INDArray features = Nd4j.create(pixelBuffer, new long[] {n, shape.channels(), shape.height(), shape.width()});
-        int[] classIndices = new int[n];
-        for (int i = 0; i < n; i++) {
-            classIndices[i] = Byte.toUnsignedInt(labels[i]);
-        }
-        return new DataSet(features, Nd4j.createFromArray(classIndices));
+        return new DataSet(features, Nd4j.createFromArray(classIndices.clone()));
     }
 
     /** Writes a raw shard atomically (temporary name, then rename) and returns its size in bytes. */
