@@ -94,11 +94,14 @@ public final class ModelBenchmark implements Callable<Integer> {
             return 0;
         }
 
-        System.out.printf("benchmark-model: %d warm-up + %d timed iterations; images/s; training = forward+backward+Adam update%n",
-                warmup, iterations);
-        System.out.printf("%-62s %5s %12s %12s%n", "case", "batch", "train", "inference");
+        System.out.printf("benchmark-model: %d warm-up + %d timed iterations; images/s; training = forward+backward+Adam"
+                + " update; cores busy = process CPU time / wall time while training, of %d cores%n",
+                warmup, iterations, Runtime.getRuntime().availableProcessors());
+        System.out.printf("%-62s %5s %10s %10s %11s%n", "case", "batch", "train", "inference", "cores busy");
         Throughput fast = null;
         Throughput stock = null;
+        // The memory case first, so the process high-water mark is not left over from another case.
+        selected.sort(java.util.Comparator.comparing(c -> c != Case.RESNET50_MEMORY));
         for (Case c : selected) {
             switch (c) {
                 case RESNET20 -> fast = print(meter.measure("resnet20 1x28x28, oneDNN build + helpers (this project)",
@@ -106,7 +109,7 @@ public final class ModelBenchmark implements Callable<Integer> {
                 case RESNET50 -> print(meter.measure("resnet50 3x224x224, oneDNN build + helpers (this project)",
                         ResNets.build(ModelRequest.of("resnet50", IMAGENET, 1000)), IMAGENET, 1000, IMAGENET_BATCH));
                 case STOCK_RESNET20 -> stock = print(BaselineProcess.run(
-                        "resnet20 1x28x28, stock DL4J (child JVM: plain build, helpers off, log-std BN)",
+                        "resnet20 1x28x28, stock DL4J (child JVM, plain build, no helpers)",
                         List.of("--stock-child", "--warmup", Integer.toString(warmup), "--iterations", Integer.toString(iterations))));
                 case RESNET50_MEMORY -> measureMemory();
             }
@@ -124,7 +127,8 @@ public final class ModelBenchmark implements Callable<Integer> {
     }
 
     private static Throughput print(Throughput t) {
-        System.out.printf("%-62s %5d %12.1f %12.1f%n", t.label(), t.batch(), t.trainImagesPerSecond(), t.inferenceImagesPerSecond());
+        System.out.printf("%-62s %5d %10.1f %10.1f %11.2f%n", t.label(), t.batch(), t.trainImagesPerSecond(),
+                t.inferenceImagesPerSecond(), t.trainCoresBusy());
         return t;
     }
 

@@ -5,7 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bytedeco.javacpp.Pointer;
 
-/** Tracks the memory a training run needs: process RSS, JavaCPP's off-heap bytes (ND4J arrays) and the Java heap. */
+/**
+ * Tracks the memory a training run needs: process RSS (what the OS charges, including libnd4j's own allocations of
+ * ND4J arrays, which JavaCPP does not count), JavaCPP-tracked off-heap bytes, and the Java heap.
+ */
 final class PeakMemory {
     private long maxPhysicalBytes;
     private long maxOffHeapBytes;
@@ -20,8 +23,8 @@ final class PeakMemory {
     }
 
     String report() {
-        return String.format("sampled peak RSS %s, JavaCPP off-heap (ND4J arrays) %s, Java heap used %s; "
-                        + "process high-water RSS (VmHWM, whole JVM life) %s",
+        return String.format("sampled peak RSS %s, JavaCPP-tracked off-heap %s, Java heap used %s; "
+                        + "process high-water RSS (VmHWM, JVM life so far) %s",
                 mib(maxPhysicalBytes), mib(maxOffHeapBytes), mib(maxHeapBytes), highWaterMark());
     }
 

@@ -1,7 +1,13 @@
 package org.sparkresnet.model.bench;
 
-/** Images per second for one model: training (forward, backward, update) and inference (forward only). */
-public record Throughput(String label, int batch, double trainImagesPerSecond, double inferenceImagesPerSecond) {
+/**
+ * Images per second for one model: training (forward, backward, update) and inference (forward only).
+ *
+ * @param trainCoresBusy process CPU time over wall time while training: below the core count means other
+ *                       processes competed for the CPU (or the run was not compute bound)
+ */
+public record Throughput(String label, int batch, double trainImagesPerSecond, double inferenceImagesPerSecond,
+                         double trainCoresBusy) {
     private static final String RESULT_PREFIX = "RESULT ";
 
     public Throughput {
@@ -13,7 +19,7 @@ public record Throughput(String label, int batch, double trainImagesPerSecond, d
 
     /** One line a child JVM prints so the parent can read its figures back. */
     String toResultLine() {
-        return RESULT_PREFIX + batch + " " + trainImagesPerSecond + " " + inferenceImagesPerSecond;
+        return RESULT_PREFIX + batch + " " + trainImagesPerSecond + " " + inferenceImagesPerSecond + " " + trainCoresBusy;
     }
 
     static boolean isResultLine(String line) {
@@ -22,6 +28,7 @@ public record Throughput(String label, int batch, double trainImagesPerSecond, d
 
     static Throughput parseResultLine(String label, String line) {
         String[] parts = line.substring(RESULT_PREFIX.length()).trim().split(" ");
-        return new Throughput(label, Integer.parseInt(parts[0]), Double.parseDouble(parts[1]), Double.parseDouble(parts[2]));
+        return new Throughput(label, Integer.parseInt(parts[0]), Double.parseDouble(parts[1]), Double.parseDouble(parts[2]),
+                Double.parseDouble(parts[3]));
     }
 }

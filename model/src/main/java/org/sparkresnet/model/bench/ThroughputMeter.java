@@ -1,5 +1,6 @@
 package org.sparkresnet.model.bench;
 
+import java.lang.management.ManagementFactory;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -29,10 +30,13 @@ final class ThroughputMeter {
             graph.fit(data);
         }
         long start = System.nanoTime();
+        long cpuStart = processCpuNanos();
         for (int i = 0; i < iterations; i++) {
             graph.fit(data);
         }
-        double train = imagesPerSecond(batch, System.nanoTime() - start);
+        long trainNanos = System.nanoTime() - start;
+        double coresBusy = (double) (processCpuNanos() - cpuStart) / trainNanos;
+        double train = imagesPerSecond(batch, trainNanos);
 
         INDArray features = data.getFeatures();
         for (int i = 0; i < warmup; i++) {
@@ -43,7 +47,11 @@ final class ThroughputMeter {
             graph.output(false, features);
         }
         double inference = imagesPerSecond(batch, System.nanoTime() - start);
-        return new Throughput(label, batch, train, inference);
+        return new Throughput(label, batch, train, inference, coresBusy);
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private double imagesPerSecond(int batch, long nanos) {
