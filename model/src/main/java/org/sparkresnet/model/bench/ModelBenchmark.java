@@ -28,6 +28,9 @@ import picocli.CommandLine.Option;
                 + " and ResNet-50 (3x224x224, batch 8), the same ResNet-20 in stock DL4J (child JVM) and the ratio;"
                 + " optionally peak memory of ResNet-50 training at batch 16.")
 public final class ModelBenchmark implements Callable<Integer> {
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
     /** The measured configurations. */
     enum Case {
         RESNET20("resnet20"), RESNET50("resnet50"), STOCK_RESNET20("stock-resnet20"), RESNET50_MEMORY("resnet50-memory");
@@ -83,7 +86,7 @@ public final class ModelBenchmark implements Callable<Integer> {
             try {
                 selected.add(Case.parse(name));
             } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
         }
         ThroughputMeter meter = new ThroughputMeter(warmup, iterations);
@@ -95,9 +98,11 @@ public final class ModelBenchmark implements Callable<Integer> {
         }
 
         System.out.printf("benchmark-model: %d warm-up + %d timed iterations; images/s; training = forward+backward+Adam"
-                + " update; cores busy = process CPU time / wall time while training, of %d cores%n",
+                + " update; while training: cores busy = this process's CPU time / wall time, others' load = cores"
+                + " used by other processes (contention), of %d cores%n",
                 warmup, iterations, Runtime.getRuntime().availableProcessors());
-        System.out.printf("%-62s %5s %10s %10s %11s%n", "case", "batch", "train", "inference", "cores busy");
+        System.out.printf("%-62s %5s %10s %10s %11s %12s%n", "case", "batch", "train", "inference", "cores busy",
+                "others' load");
         Throughput fast = null;
         Throughput stock = null;
         // The memory case first, so the process high-water mark is not left over from another case.
@@ -127,8 +132,8 @@ public final class ModelBenchmark implements Callable<Integer> {
     }
 
     private static Throughput print(Throughput t) {
-        System.out.printf("%-62s %5d %10.1f %10.1f %11.2f%n", t.label(), t.batch(), t.trainImagesPerSecond(),
-                t.inferenceImagesPerSecond(), t.trainCoresBusy());
+        System.out.printf("%-62s %5d %10.1f %10.1f %11.2f %12.2f%n", t.label(), t.batch(), t.trainImagesPerSecond(),
+                t.inferenceImagesPerSecond(), t.trainCoresBusy(), t.otherCoresBusy());
         return t;
     }
 

@@ -1,6 +1,9 @@
 package org.sparkresnet.model.bench;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -31,11 +34,14 @@ final class ThroughputMeter {
         }
         long start = System.nanoTime();
         long cpuStart = processCpuNanos();
+        double machineBusyStart = machineBusySeconds();
         for (int i = 0; i < iterations; i++) {
             graph.fit(data);
         }
         long trainNanos = System.nanoTime() - start;
-        double coresBusy = (double) (processCpuNanos() - cpuStart) / trainNanos;
+        double ownCpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
+        double coresBusy = ownCpuSeconds / (trainNanos / 1e9);
+        double otherCoresBusy = Math.max(0, machineBusySeconds() - machineBusyStart - ownCpuSeconds) / (trainNanos / 1e9);
         double train = imagesPerSecond(batch, trainNanos);
 
         INDArray features = data.getFeatures();
@@ -47,7 +53,24 @@ final class ThroughputMeter {
             graph.output(false, features);
         }
         double inference = imagesPerSecond(batch, System.nanoTime() - start);
-        return new Throughput(label, batch, train, inference, coresBusy);
+        return new Throughput(label, batch, train, inference, coresBusy, otherCoresBusy);
+    }
+
+    /** Busy CPU time of the whole machine, all cores, from the first line of /proc/stat (USER_HZ = 100); NaN off Linux. */
+    private static double machineBusySeconds() {
+        try {
+            String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long busy = 0;
+            for (int i = 1; i < fields.length; i++) {
+                // fields 4 and 5 are idle and iowait; guest time is already inside user time
+                if (i != 4 && i != 5 && i < 9) {
+                    busy += Long.parseLong(fields[i]);
+                }
+            }
+            return busy / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     private static long processCpuNanos() {
