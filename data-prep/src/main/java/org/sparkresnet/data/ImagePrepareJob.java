@@ -56,7 +56,7 @@ final class ImagePrepareJob {
         for (ImageSplitListing listing : tree.splits()) {
             progress.accept(String.format("%s: %,d image files in %d classes from %s%s", listing.split(), listing.files().size(),
                     tree.classIds().size(), listing.sourceUri(),
-                    listing.ignoredFiles() > 0 ? String.format(" (%,d files without an image extension ignored)", listing.ignoredFiles()) : ""));
+                    listing.ignoredFiles() > 0 ? String.format(", ignoring %,d without an image extension", listing.ignoredFiles()) : ""));
             if (!request.skipBad() && !listing.problems().isEmpty()) {
                 throw badInput(listing.problems());
             }
@@ -76,10 +76,13 @@ final class ImagePrepareJob {
                 results.add(commit(split, tree, spec, preprocessing, request, versions, conf));
             }
             return new PrepareResult(spec.name(), output.toString(), results, secondsSince(started));
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark rethrows executor failures as the checked SparkException
             removeUncommitted(output, splitNames, conf);
             DataPrepException dataError = DataPrepException.findIn(e);
-            throw dataError != null && dataError != e ? new DataPrepException(dataError.getMessage(), e) : e;
+            if (dataError != null) {
+                throw dataError == e ? dataError : new DataPrepException(dataError.getMessage(), e);
+            }
+            throw e instanceof RuntimeException runtime ? runtime : new IllegalStateException("prepare failed: " + e.getMessage(), e);
         }
     }
 
@@ -109,7 +112,7 @@ final class ImagePrepareJob {
         try {
             List<ImageShardTask.Written> shards = new ArrayList<>(sc.parallelize(tasks, tasks.size()).map(task -> task.write(conf.get())).collect());
             shards.sort(Comparator.comparingInt(ImageShardTask.Written::shardIndex));
-            progress.accept(listener.line());
+            progress.accept(listener.finish());
             return new WrittenSplit(listing, splitDir, shards, secondsSince(started));
         } finally {
             sc.sc().removeSparkListener(listener);

@@ -60,10 +60,39 @@ class SplitManifestTest {
         DataPrepException error = assertThrows(DataPrepException.class, () -> SplitManifest.read(uri, CONF));
         assertTrue(error.getMessage().startsWith("malformed manifest.json in " + uri + ": "), error.getMessage());
 
-        // valid JSON, inconsistent content: 5 examples cannot fill 4 shards of 2
+        // valid JSON, inconsistent content: shards of 2 examples cannot have a shard size of 1
         Files.writeString(dir.resolve("manifest.json"), sample().toJson().replace("\"shardSize\" : 2", "\"shardSize\" : 1"));
         error = assertThrows(DataPrepException.class, () -> SplitManifest.read(uri, CONF));
-        assertTrue(error.getMessage().contains("5 examples in shards of 1 need 5 shard files, the manifest lists 3"), error.getMessage());
+        assertTrue(error.getMessage().contains("shard shard-00000.bin holds 2 examples, expected 1..1"), error.getMessage());
+    }
+
+    @Test
+    void readsFormatOneManifestsDerivingTheNewFieldsFromTheSpec() {
+        String v1 = "{\"formatVersion\":1,\"dataset\":\"mnist\",\"split\":\"test\",\"numExamples\":5,"
+                + "\"countsPerClass\":[1,1,1,1,1,0,0,0,0,0],\"labelNames\":[\"0\",\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\"],"
+                + "\"shape\":{\"channels\":1,\"height\":28,\"width\":28},\"storage\":\"uint8\",\"shardSize\":2,"
+                + "\"shards\":[\"shard-00000.bin\",\"shard-00001.bin\",\"shard-00002.bin\"]}";
+        SplitManifest manifest = SplitManifest.fromJson(v1);
+        assertEquals(List.of(2, 2, 1), manifest.shardCounts());
+        assertEquals(DatasetSpec.MNIST.labelNames(), manifest.classIds());
+        assertArrayEquals(DatasetSpec.MNIST.mean(), manifest.mean());
+        assertEquals(DatasetSpec.MNIST, manifest.spec());
+        assertEquals(0, manifest.bytesPerExample(), "not recorded in format 1");
+        assertEquals(Preprocessing.IDX_AS_STORED, manifest.preprocessing());
+    }
+
+    @Test
+    void recordsBytesPerExampleAndProjectsDiskCost() {
+        SplitManifest manifest = SplitManifest.of("folder", "train", "file:/in/train", new long[] {2, 1}, List.of("a", "b"), List.of("a", "b"),
+                new InputShape(3, 4, 4), 301, 2, List.of("shard-00000.bin", "shard-00001.bin"), List.of(2, 1),
+                new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.2f, 0.2f, 0.2f}, new Preprocessing("test", "test", 5, 4, 1), List.of(), java.util.Map.of());
+        assertEquals(101, manifest.bytesPerExample(), "301 bytes over 3 examples, rounded up");
+        assertEquals(101_000, manifest.bytesFor(1000));
+        assertEquals(manifest, SplitManifest.fromJson(manifest.toJson()));
+        IllegalArgumentException wrongCounts = assertThrows(IllegalArgumentException.class, () -> SplitManifest.of("folder", "train", null,
+                new long[] {2, 1}, List.of("a", "b"), List.of("a", "b"), new InputShape(3, 4, 4), 301, 2, List.of("shard-00000.bin"),
+                List.of(2), new float[3], new float[] {1, 1, 1}, new Preprocessing("t", "t", 0, 0, -1), List.of(), java.util.Map.of()));
+        assertEquals("shards hold 2 examples, numExamples is 3", wrongCounts.getMessage());
     }
 
     @Test

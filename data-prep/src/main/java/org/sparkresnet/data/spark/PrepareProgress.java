@@ -77,6 +77,16 @@ public final class PrepareProgress extends SparkListener {
         return line(System.nanoTime());
     }
 
+    /**
+     * The last line, once the stage's job has returned: every file is done then, even if the listener bus (which
+     * delivers events asynchronously) has not told this listener about the last tasks yet.
+     */
+    public synchronized String finish() {
+        filesDone = totalFiles;
+        finishedTasks.set(0, filesPerTask.length);
+        return line(System.nanoTime());
+    }
+
     private String line(long now) {
         double seconds = Math.max(1e-9, (now - startNanos) / 1e9);
         double rate = filesDone / seconds;
