@@ -5,6 +5,7 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
+import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,6 +14,7 @@ import java.util.UUID;
 
 /** Small Hadoop FS helpers shared by the writers: the file system of a path, and atomic writes. */
 public final class HadoopFiles {
+    private static final int WRITE_BUFFER_BYTES = 1 << 20;
     private HadoopFiles() {
     }
 
@@ -88,7 +90,9 @@ public final class HadoopFiles {
         try {
             long bytes;
             try (FSDataOutputStream out = fs.create(temporary, false)) {
-                CountingOutputStream counting = new CountingOutputStream(out);
+                // buffered: writers such as DataSet.save write array elements one at a time, and every write into a
+                // Hadoop stream is synchronised and checksummed
+                CountingOutputStream counting = new CountingOutputStream(new BufferedOutputStream(out, WRITE_BUFFER_BYTES));
                 writer.writeTo(counting);
                 counting.flush();
                 bytes = counting.count;
