@@ -12,6 +12,8 @@ import org.sparkresnet.model.InputShape;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One shard for an executor to write: images {@code first .. first+count-1} read from the IDX images file, with their
@@ -25,7 +27,31 @@ record IdxShardTask(int shardIndex, String splitDirUri, IdxImagesFile images, lo
     }
 
     WrittenShard write(Configuration conf) {
-        byte[] pixels = IdxReader.readImages(images, conf, first, labels.length);
+        return write(IdxReader.readImages(images, conf, first, labels.length), conf);
+    }
+
+    /**
+     * Writes consecutive shards (each starting where the previous ends) reading the images file once: the work of one
+     * Spark task. For .gz inputs this keeps the total decompression near one pass per task instead of one per shard.
+     */
+    static List<WrittenShard> writeConsecutive(List<IdxShardTask> run, Configuration conf) {
+        for (int i = 1; i < run.size(); i++) {
+            IdxShardTask previous = run.get(i - 1);
+            if (run.get(i).first != previous.first + previous.labels.length) {
+                throw new IllegalArgumentException("shards " + previous.shardIndex + " and " + run.get(i).shardIndex + " are not consecutive");
+            }
+        }
+        List<WrittenShard> written = new ArrayList<>();
+        if (run.isEmpty()) {
+            return written;
+        }
+        int[] counts = run.stream().mapToInt(task -> task.labels.length).toArray();
+        IdxReader.readConsecutive(run.get(0).images, conf, run.get(0).first, counts,
+                (index, first, pixels) -> written.add(run.get(index).write(pixels, conf)));
+        return written;
+    }
+
+    private WrittenShard write(byte[] pixels, Configuration conf) {
         // IDX images are single-channel: [n, rows, cols] is already NCHW with c = 1
         DataSet shard = ShardFormat.encode(pixels, labels, new InputShape(1, images.rows(), images.cols()));
         String name = ShardFormat.fileName(shardIndex);

@@ -24,10 +24,10 @@ import java.util.function.Consumer;
  * The prepare job: reads a dataset's IDX files (or, through {@link ImagePrepareJob}, an image folder tree) and writes
  * each split as shard files plus a manifest.json, written last.
  *
- * <p>The driver reads only headers and labels (60 KB for 60,000 examples) and checks the images files' lengths; the
- * executors read their own range of images from the IDX file through Hadoop FS and write one shard each. So the
- * driver never holds the images and nothing large is broadcast. A gzip file cannot be seeked, so each task
- * decompresses up to its range: wasteful for huge files but well under a second per task at MNIST scale.
+ * <p>The driver reads only headers and labels (60 KB for 60,000 examples) and checks the images files' lengths; each
+ * executor task reads one stretch of consecutive shards from the IDX file through Hadoop FS, in one pass, and writes
+ * them. So the driver never holds the images and nothing large is broadcast. A gzip file cannot be seeked, so a task
+ * decompresses from the start up to its stretch: with one task per core that is at most one pass per core.
  *
  * <p>Every input is checked before the output is touched, so a bad input never costs an existing prepared dataset;
  * --overwrite deletes the old split directories whole before writing, so two runs never mix.
@@ -138,17 +138,32 @@ public final class PrepareJob {
                 written.size(), bytes, secondsSince(started));
     }
 
-    /** One Spark task per shard; only the small per-shard results come back to the driver. */
+    /**
+     * Consecutive shards grouped into one Spark task per core (each reads its stretch of the IDX file in one pass);
+     * only the small per-shard results come back to the driver.
+     */
     private static List<WrittenShard> writeShards(JavaSparkContext sc, List<IdxShardTask> tasks, String split) {
         SerializableConfiguration conf = new SerializableConfiguration(sc.hadoopConfiguration());
-        sc.setJobDescription("prepare " + split + ": write " + tasks.size() + " shards");
+        List<List<IdxShardTask>> runs = consecutiveRuns(tasks, sc.defaultParallelism());
+        sc.setJobDescription("prepare " + split + ": write " + tasks.size() + " shards in " + runs.size() + " tasks");
         try {
-            List<WrittenShard> written = new ArrayList<>(sc.parallelize(tasks, tasks.size()).map(task -> task.write(conf.get())).collect());
+            List<WrittenShard> written = new ArrayList<>(sc.parallelize(runs, runs.size())
+                    .flatMap(run -> IdxShardTask.writeConsecutive(run, conf.get()).iterator()).collect());
             written.sort(Comparator.comparingInt(WrittenShard::shardIndex));
             return written;
         } finally {
             sc.setJobDescription(null);
         }
+    }
+
+    /** Splits the shard list, in order, into at most {@code groups} stretches of nearly equal length. */
+    static <T> List<List<T>> consecutiveRuns(List<T> items, int groups) {
+        int n = Math.max(1, Math.min(groups, items.size()));
+        List<List<T>> runs = new ArrayList<>();
+        for (int g = 0; g < n; g++) {
+            runs.add(new ArrayList<>(items.subList(items.size() * g / n, items.size() * (g + 1) / n)));
+        }
+        return runs;
     }
 
     private static double secondsSince(long startNanos) {

@@ -97,17 +97,36 @@ public final class IdxReader {
         }
     }
 
+    /** Receives one range of images read by {@link #readConsecutive}. */
+    @FunctionalInterface
+    public interface RangeConsumer {
+        void accept(int rangeIndex, long first, byte[] pixels) throws IOException;
+    }
+
     /**
      * Reads images {@code first .. first+count-1} of a checked images file: {@code count * rows * cols} bytes, row-major.
      * A plain file is read with a seek; a gzip file has to be decompressed from its start up to {@code first}.
      */
     public static byte[] readImages(IdxImagesFile images, Configuration conf, long first, int count) {
-        if (first < 0 || count < 0 || first + count > images.count()) {
-            throw new IllegalArgumentException(images.uri() + ": images " + first + ".." + (first + count - 1)
+        byte[][] result = new byte[1][];
+        readConsecutive(images, conf, first, new int[]{count}, (index, start, pixels) -> result[0] = pixels);
+        return result[0];
+    }
+
+    /**
+     * Reads consecutive ranges of images, {@code counts[0]} images from {@code first}, then {@code counts[1]} more, ...,
+     * in one pass over the file, handing each range to {@code consumer} before reading the next. One pass matters
+     * for .gz files, which cannot be seeked: a task that writes several shards decompresses up to its start once,
+     * not once per shard.
+     */
+    public static void readConsecutive(IdxImagesFile images, Configuration conf, long first, int[] counts, RangeConsumer consumer) {
+        long total = java.util.Arrays.stream(counts).asLongStream().sum();
+        if (first < 0 || java.util.Arrays.stream(counts).anyMatch(c -> c < 0) || first + total > images.count()) {
+            throw new IllegalArgumentException(images.uri() + ": images " + first + ".." + (first + total - 1)
                     + " are outside the file's " + images.count() + " images");
         }
         Path file = new Path(images.uri());
-        byte[] pixels = new byte[Math.multiplyExact(count, images.imageBytes())];
+        long next = first;
         try (OpenedIdx opened = OpenedIdx.open(file, conf)) {
             long offset = images.offsetOf(first);
             if (opened.gzipped) {
@@ -115,14 +134,18 @@ public final class IdxReader {
             } else {
                 opened.raw.seek(offset);
             }
-            int read = opened.stream.readNBytes(pixels, 0, pixels.length);
-            if (read < pixels.length) {
-                throw new DataPrepException(file + ": truncated: expected " + pixels.length + " bytes of images " + first + ".."
-                        + (first + count - 1) + " at offset " + offset + ", found " + read);
+            for (int range = 0; range < counts.length; range++) {
+                byte[] pixels = new byte[Math.multiplyExact(counts[range], images.imageBytes())];
+                int read = opened.stream.readNBytes(pixels, 0, pixels.length);
+                if (read < pixels.length) {
+                    throw new DataPrepException(file + ": truncated: expected " + pixels.length + " bytes of images " + next + ".."
+                            + (next + counts[range] - 1) + " at offset " + images.offsetOf(next) + ", found " + read);
+                }
+                consumer.accept(range, next, pixels);
+                next += counts[range];
             }
-            return pixels;
         } catch (EOFException e) {
-            throw new DataPrepException(file + ": truncated: ended before images " + first + ".." + (first + count - 1)
+            throw new DataPrepException(file + ": truncated: ended before images " + next + ".." + (first + total - 1)
                     + " (" + e.getMessage() + ")", e);
         } catch (IOException e) {
             throw ioFailure(file, e);
