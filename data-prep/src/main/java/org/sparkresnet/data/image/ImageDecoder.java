@@ -27,6 +27,12 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 public final class ImageDecoder {
     private static final int IGNORE_ORIENTATION = IMREAD_IGNORE_ORIENTATION; // as PIL/torchvision: pixels as stored
 
+    static {
+        // Spark already runs one task per core: OpenCV's own thread pool on top would only oversubscribe the cores
+        // (and make the benchmark's single-thread figure use more than one core).
+        org.bytedeco.opencv.global.opencv_core.setNumThreads(1);
+    }
+
     private final ImagePreprocessing preprocessing;
 
     public ImageDecoder(ImagePreprocessing preprocessing) {

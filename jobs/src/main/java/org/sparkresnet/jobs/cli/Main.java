@@ -1,6 +1,8 @@
 package org.sparkresnet.jobs.cli;
 
 import org.sparkresnet.data.PrepareCommand;
+import org.sparkresnet.data.benchmark.BenchmarkPrepareCommand;
+import org.sparkresnet.model.bench.ModelBenchmark;
 import org.sparkresnet.model.SummaryCommand;
 import org.sparkresnet.runtime.JvmFlags;
 import picocli.CommandLine;
@@ -10,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "resnet", mixinStandardHelpOptions = true, version = "spark-resnet 0.1.0",
         description = "Distributed ResNet training on Apache Spark.",
         subcommands = {PrepareCommand.class, TrainCommand.class, EvaluateCommand.class, SummaryCommand.class,
-                CommandLine.HelpCommand.class})
+                ModelBenchmark.class, BenchmarkPrepareCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
