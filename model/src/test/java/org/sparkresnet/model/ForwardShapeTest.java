@@ -23,7 +23,7 @@ class ForwardShapeTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("models")
     void forwardGivesOneProbabilityRowPerImage(String model) {
-        // The 101/152-layer nets are slow on two cores: a smaller image keeps them quick and still crosses every stage.
+        // The 101/110/152-layer nets are slow on two cores: a smaller image keeps them quick and still crosses every stage.
         boolean deep = model.endsWith("101") || model.endsWith("152") || model.endsWith("110");
         InputShape input = deep ? new InputShape(3, 16, 16) : new InputShape(3, 32, 32);
         int batch = deep ? 1 : 2;
