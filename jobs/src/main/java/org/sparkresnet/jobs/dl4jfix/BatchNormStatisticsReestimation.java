@@ -40,7 +40,7 @@ public final class BatchNormStatisticsReestimation {
 
     /**
      * Re-estimates every BN layer's running statistics of {@code net} in place from up to {@code maxBatches}
-     * minibatches of {@code data} (training data, augmented the way training sees it).
+     * minibatches of {@code data} (training data), going round it again if it holds fewer.
      *
      * @return the number of minibatches used (0 when the network has no batch norm)
      */
@@ -54,7 +54,7 @@ public final class BatchNormStatisticsReestimation {
         }
         ComputationGraph frozen = frozenCopy(net);
         int used = 0;
-        while (used < maxBatches && data.hasNext()) {
+        while (used < maxBatches && hasNextOrRestart(data, used)) {
             frozen.fit(data.next());
             used++;
         }
@@ -71,6 +71,14 @@ public final class BatchNormStatisticsReestimation {
             }
         }
         return used;
+    }
+
+    /** Small training sets have fewer minibatches than the statistics need: go round them again. */
+    private static boolean hasNextOrRestart(DataSetIterator data, int used) {
+        if (!data.hasNext() && used > 0 && data.resetSupported()) {
+            data.reset();
+        }
+        return data.hasNext();
     }
 
     static List<String> batchNormLayers(ComputationGraph net) {
@@ -94,6 +102,9 @@ public final class BatchNormStatisticsReestimation {
                 layer.setRegularizationBias(List.of());
             }
         }
+        // clone() drops a pinned topological order; without it the copy lays the same flat parameters out differently
+        conf.setTopologicalOrder(net.getConfiguration().getTopologicalOrder());
+        conf.setTopologicalOrderStr(net.getConfiguration().getTopologicalOrderStr());
         ComputationGraph copy = new ComputationGraph(conf);
         copy.init(net.params().dup(), false);
         return copy;

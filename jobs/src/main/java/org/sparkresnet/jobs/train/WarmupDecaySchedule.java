@@ -4,8 +4,8 @@ import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
- * The learning rate per epoch: a linear warm-up from base/warmupEpochs to the base rate over the first
- * {@code warmupEpochs} epochs (Goyal et al. 2017, for large global batches), then constant, cosine (down to 0 at the
+ * The learning rate per epoch: a linear warm-up over the first {@code warmupEpochs} epochs (epoch e < w runs at
+ * base x (e+1)/(w+1), so the base rate is reached in epoch w) (Goyal et al. 2017, for large global batches), then constant, cosine (down to 0 at the
  * last epoch) or step decay (times {@code stepFactor} every {@code stepEpochs} epochs after the warm-up).
  *
  * <p>DL4J calls {@link #valueAt} with the network's own epoch counter, which restarts at 0 in every run; a resumed
@@ -39,7 +39,7 @@ public final class WarmupDecaySchedule implements ISchedule {
     /** The rate of 0-based {@code epoch} of the whole run (resumed epochs included). */
     public double rateAtEpoch(int epoch) {
         if (epoch < warmupEpochs) {
-            return baseRate * (epoch + 1) / warmupEpochs;
+            return baseRate * (epoch + 1) / (warmupEpochs + 1);
         }
         int sinceWarmup = epoch - warmupEpochs;
         return switch (decay) {
