@@ -63,7 +63,7 @@ public final class TrainCommand implements Callable<Integer> {
         @Option(names = "--warmup-epochs", defaultValue = "0", description = "epochs of linear warm-up to --lr; default: ${DEFAULT-VALUE}")
         int warmupEpochs;
         @Option(names = "--lr-decay", defaultValue = "constant", paramLabel = "constant|cosine|step",
-                description = "after the warm-up: constant, cosine (to 0 at the last epoch) or step; default: ${DEFAULT-VALUE}")
+                description = "after the warm-up: constant, cosine (towards 0 after the last epoch) or step; default: ${DEFAULT-VALUE}")
         String decay = "constant";
         @Option(names = "--lr-step-epochs", defaultValue = "30", description = "step decay: epochs between steps; default: ${DEFAULT-VALUE}")
         int stepEpochs = 30;

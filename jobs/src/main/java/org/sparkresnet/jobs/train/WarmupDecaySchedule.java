@@ -5,7 +5,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
  * The learning rate per epoch: a linear warm-up over the first {@code warmupEpochs} epochs (epoch e < w runs at
- * base x (e+1)/(w+1), so the base rate is reached in epoch w) (Goyal et al. 2017, for large global batches), then constant, cosine (down to 0 at the
+ * base x (e+1)/(w+1), so the base rate is reached in epoch w) (Goyal et al. 2017, for large global batches), then constant, cosine (towards 0 after the
  * last epoch) or step decay (times {@code stepFactor} every {@code stepEpochs} epochs after the warm-up).
  *
  * <p>DL4J calls {@link #valueAt} with the network's own epoch counter, which restarts at 0 in every run; a resumed
@@ -46,9 +46,9 @@ public final class WarmupDecaySchedule implements ISchedule {
             case CONSTANT -> baseRate;
             case STEP -> baseRate * Math.pow(stepFactor, sinceWarmup / stepEpochs);
             case COSINE -> {
-                int decayEpochs = totalEpochs - warmupEpochs;
-                yield decayEpochs <= 1 ? baseRate
-                        : baseRate * 0.5 * (1 + Math.cos(Math.PI * Math.min(sinceWarmup, decayEpochs - 1) / (decayEpochs - 1)));
+                // half a cosine from the base rate towards 0 just after the last epoch, so no epoch runs at 0
+                int decayEpochs = Math.max(1, totalEpochs - warmupEpochs);
+                yield baseRate * 0.5 * (1 + Math.cos(Math.PI * Math.min(sinceWarmup, decayEpochs) / decayEpochs));
             }
         };
     }
