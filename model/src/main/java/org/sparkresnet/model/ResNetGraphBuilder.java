@@ -2,7 +2,6 @@ package org.sparkresnet.model;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.IntStream;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -75,21 +74,10 @@ final class ResNetGraphBuilder {
                 .build(), ResNets.FEATURES);
         graph.setOutputs(ResNets.OUTPUT);
         graph.setInputTypes(InputType.convolutional(input.height(), input.width(), input.channels()));
-        return withInsertionOrder(graph.build());
-    }
-
-    /**
-     * Pins DL4J's topological order to the order vertices were added (valid, since each is added after its inputs).
-     * DL4J lays out the flat parameter vector in topological order but lists paramTable() in insertion order; when
-     * its own breadth-first sort disagrees with insertion order, names and offsets drift apart (GradientCheckUtil,
-     * for one, then names and excludes the wrong parameters). Pinned, both follow the Keras-style build order.
-     */
-    private static ComputationGraphConfiguration withInsertionOrder(ComputationGraphConfiguration configuration) {
-        List<String> order = new ArrayList<>(configuration.getNetworkInputs());
-        order.addAll(configuration.getVertices().keySet());
-        configuration.setTopologicalOrderStr(order);
-        configuration.setTopologicalOrder(IntStream.range(0, order.size()).toArray());
-        return configuration;
+        // DL4J's own topological order, not a pinned one: ComputationGraphConfiguration.clone() drops a pinned
+        // order, and dl4j-spark's workers clone the configuration, so a pinned order that differs from DL4J's
+        // would give the driver and the workers different parameter layouts (ConfigurationCloneTest).
+        return graph.build();
     }
 
     private Node stem(Node input) {

@@ -1,5 +1,9 @@
 package org.sparkresnet.model;
 
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import java.util.ArrayList;
+import java.util.stream.IntStream;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashSet;
@@ -61,8 +65,8 @@ class GradientCheckTest {
     }
 
     private static void assertGradientsMatch(Architecture tiny) {
-        ComputationGraph graph = ResNets.initialise(ResNets.configuration(tiny, INPUT, 3,
-                new TrainingOptions(new NoOp(), 0.0, 12345), GraphSettings.fast().withDataType(DataType.DOUBLE)));
+        ComputationGraph graph = ResNets.initialise(withInsertionOrder(ResNets.configuration(tiny, INPUT, 3,
+                new TrainingOptions(new NoOp(), 0.0, 12345), GraphSettings.fast().withDataType(DataType.DOUBLE))));
         Nd4j.getRandom().setSeed(12345);
         INDArray images = Nd4j.rand(DataType.DOUBLE, 3, INPUT.channels(), INPUT.height(), INPUT.width()).subi(0.5);
         INDArray labels = Nd4j.eye(3).castTo(DataType.DOUBLE);
@@ -77,6 +81,20 @@ class GradientCheckTest {
                 .minAbsoluteError(1e-8)
                 .print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
         assertTrue(passed, tiny.name() + " (" + graph.numParams() + " parameters) failed the gradient check");
+    }
+
+    /**
+     * GradientCheckUtil names the flat parameter vector's stretches in paramTable() order (insertion order) while
+     * DL4J lays the vector out in topological order; where the two differ it names, and so excludes, the wrong
+     * parameters. For the check only, pin the topological order to the insertion order (valid: every vertex is
+     * added after its inputs). Production configurations keep DL4J's own order, which survives clone().
+     */
+    private static ComputationGraphConfiguration withInsertionOrder(ComputationGraphConfiguration configuration) {
+        List<String> order = new ArrayList<>(configuration.getNetworkInputs());
+        order.addAll(configuration.getVertices().keySet());
+        configuration.setTopologicalOrderStr(order);
+        configuration.setTopologicalOrder(IntStream.range(0, order.size()).toArray());
+        return configuration;
     }
 
     /** BN's running mean/variance are not learned by gradient: DL4J's own checks exclude them. */
