@@ -2,6 +2,8 @@ package org.sparkresnet.deploy;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkresnet.data.PrepareJob;
+import org.sparkresnet.data.PrepareRequest;
 import org.sparkresnet.data.spark.SparkContexts;
 
 import java.io.IOException;
@@ -15,6 +17,8 @@ import java.nio.file.Path;
  * target/spark-home, which this class fills: jars/ is the build's full runtime classpath (target/lib).
  */
 final class LocalCluster {
+    /** Real Fashion-MNIST from the Debian package dataset-fashion-mnist, which .ci/run installs. */
+    static final Path FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
     private LocalCluster() {
     }
 
@@ -38,5 +42,15 @@ final class LocalCluster {
         conf.set("spark.executor.extraJavaOptions", conf.get("spark.executor.extraJavaOptions")
                 + " -Dorg.bytedeco.javacpp.maxbytes=2G -Dorg.bytedeco.javacpp.maxphysicalbytes=4G");
         return new JavaSparkContext(conf);
+    }
+
+    /** Prepares the first {@code limit} images of each Fashion-MNIST split into {@code dir} on the cluster; returns its URI. */
+    static String prepareFashionMnist(JavaSparkContext sc, Path dir, int limit) {
+        if (!Files.exists(FASHION_MNIST.resolve("train-images-idx3-ubyte.gz"))) {
+            throw new IllegalStateException("Fashion-MNIST missing in " + FASHION_MNIST + ": apt-get install dataset-fashion-mnist");
+        }
+        String data = dir.toUri().toString();
+        PrepareJob.run(sc, new PrepareRequest("fashion-mnist", FASHION_MNIST.toUri().toString(), data, 256, false, limit));
+        return data;
     }
 }

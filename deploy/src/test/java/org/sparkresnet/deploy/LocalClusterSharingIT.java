@@ -3,8 +3,6 @@ package org.sparkresnet.deploy;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparkresnet.data.PrepareJob;
-import org.sparkresnet.data.PrepareRequest;
 import org.sparkresnet.jobs.train.TrainRequest;
 import org.sparkresnet.jobs.train.TrainResult;
 import org.sparkresnet.jobs.train.Trainer;
@@ -21,18 +19,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * executor n on base + 1 + n (PerExecutorPortSupplier), so both executors bind on one host.
  */
 class LocalClusterSharingIT {
-    static final java.nio.file.Path FASHION_MNIST = java.nio.file.Path.of("/usr/share/datasets/fashion-mnist");
-
     @TempDir
     java.nio.file.Path work;
 
     @Test
     void gradientSharingOverTwoExecutorJvmsLearnsFashionMnist() {
-        assertTrue(Files.exists(FASHION_MNIST.resolve("train-images-idx3-ubyte.gz")),
-                "Fashion-MNIST missing: apt-get install dataset-fashion-mnist");
         try (JavaSparkContext sc = LocalCluster.start("local-cluster-sharing-it", 2, 2048)) {
-            String data = work.resolve("data").toUri().toString();
-            PrepareJob.run(sc, new PrepareRequest("fashion-mnist", FASHION_MNIST.toUri().toString(), data, 256, false, 2048));
+            String data = LocalCluster.prepareFashionMnist(sc, work.resolve("data"), 2048);
             TrainRequest request = new TrainRequest(data, work.resolve("run").toUri().toString(), "resnet20", 2, 32,
                     "adam", 2e-3, 0.9, 0, 1, 11, false).withMode(TrainingMode.SHARING);
             TrainResult result = new Trainer(sc, System.out, Duration.ofSeconds(5)).run(request);
