@@ -2,7 +2,6 @@ package org.sparkresnet.data;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.nd4j.linalg.dataset.DataSet;
 import org.sparkresnet.data.fs.HadoopFiles;
 import org.sparkresnet.data.idx.IdxImagesFile;
 import org.sparkresnet.data.idx.IdxReader;
@@ -53,11 +52,11 @@ record IdxShardTask(int shardIndex, String splitDirUri, IdxImagesFile images, lo
 
     private WrittenShard write(byte[] pixels, Configuration conf) {
         // IDX images are single-channel: [n, rows, cols] is already NCHW with c = 1
-        DataSet shard = ShardFormat.encode(pixels, labels, new InputShape(1, images.rows(), images.cols()));
+        InputShape shape = new InputShape(1, images.rows(), images.cols());
         String name = ShardFormat.fileName(shardIndex);
         Path file = new Path(splitDirUri, name);
         try {
-            long bytes = ShardFormat.write(shard, HadoopFiles.fileSystem(file, conf), file);
+            long bytes = ShardFormat.write(pixels, ShardFormat.classIndices(labels), shape, HadoopFiles.fileSystem(file, conf), file);
             return new WrittenShard(shardIndex, name, labels.length, bytes);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write shard " + file + ": " + e.getMessage(), e);

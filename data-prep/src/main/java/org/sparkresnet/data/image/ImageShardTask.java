@@ -4,7 +4,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.nd4j.linalg.dataset.DataSet;
 import org.sparkresnet.data.DataPrepException;
 import org.sparkresnet.data.SkippedFile;
 import org.sparkresnet.data.fs.HadoopFiles;
@@ -59,12 +58,11 @@ public record ImageShardTask(int shardIndex, String splitDirUri, List<ImageFile>
         if (n == 0) {
             return new Written(shardIndex, null, 0, 0, counts, skipped);
         }
-        DataSet shard = ShardFormat.encode(n == files.size() ? pixels : Arrays.copyOf(pixels, n * bytesPerImage),
-                Arrays.copyOf(labels, n), preprocessing.shape());
         String name = ShardFormat.fileName(shardIndex);
         Path target = new Path(splitDirUri, name);
         try {
-            long bytes = ShardFormat.write(shard, HadoopFiles.fileSystem(target, conf), target);
+            // straight from the decode buffer: its first n images are the ones kept
+            long bytes = ShardFormat.write(pixels, Arrays.copyOf(labels, n), preprocessing.shape(), HadoopFiles.fileSystem(target, conf), target);
             return new Written(shardIndex, name, n, bytes, counts, skipped);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write shard " + target + ": " + e.getMessage(), e);

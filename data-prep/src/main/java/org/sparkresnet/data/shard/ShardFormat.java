@@ -20,8 +20,9 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * The shard file format: an ND4J {@link DataSet} written with {@link DataSet#save}, whose features are a UINT8 array
+ * The shard file format: an ND4J {@link DataSet} as {@link DataSet#save} writes it, whose features are a UINT8 array
  * [n, c, h, w] (one byte per pixel, a quarter of float32) and whose labels are an INT32 array [n] of class indices.
+ * Written by {@link ShardFileWriter} (the same bytes, the pixels in one piece), read by {@link DataSet#load}.
  * Decoding to normalised floats and one-hot labels happens when reading, see {@link Minibatches}.
  */
 public final class ShardFormat {
@@ -43,11 +44,16 @@ public final class ShardFormat {
      * example (unsigned).
      */
     public static DataSet encode(byte[] pixels, byte[] labels, InputShape shape) {
+        return encode(pixels, classIndices(labels), shape);
+    }
+
+    /** One class index per unsigned label byte (IDX labels). */
+    public static int[] classIndices(byte[] labels) {
         int[] classIndices = new int[labels.length];
         for (int i = 0; i < labels.length; i++) {
             classIndices[i] = Byte.toUnsignedInt(labels[i]);
         }
-        return encode(pixels, classIndices, shape);
+        return classIndices;
     }
 
     /** Builds a raw shard from pixel bytes in NCHW order and one class index per example (any number of classes). */
@@ -64,9 +70,24 @@ public final class ShardFormat {
         return new DataSet(features, Nd4j.createFromArray(classIndices.clone()));
     }
 
-    /** Writes a raw shard atomically (temporary name, then rename) and returns its size in bytes. */
+    /**
+     * Writes a raw shard atomically (temporary name, then rename) from pixel bytes in NCHW order (the first
+     * {@code classIndices.length} examples of {@code pixels}; it may hold more) and one class index per example.
+     *
+     * @return the shard's size in bytes
+     */
+    public static long write(byte[] pixels, int[] classIndices, InputShape shape, FileSystem fs, Path file) throws IOException {
+        return HadoopFiles.writeAtomically(fs, file, out -> ShardFileWriter.write(pixels, classIndices, shape, out));
+    }
+
+    /** Writes a raw shard as {@link #encode} builds it; see {@link #write(byte[], int[], InputShape, FileSystem, Path)}. */
     public static long write(DataSet shard, FileSystem fs, Path file) throws IOException {
-        return HadoopFiles.writeAtomically(fs, file, shard::save);
+        long[] shape = shard.getFeatures().shape();
+        if (shard.getFeatures().dataType() != DataType.UINT8 || shape.length != 4) {
+            throw new IllegalArgumentException("not a raw shard: expected UINT8 features [n,c,h,w], found " + describe(shard.getFeatures()));
+        }
+        return write(Minibatches.pixelBytes(shard), shard.getLabels().toIntVector(),
+                new InputShape((int) shape[1], (int) shape[2], (int) shape[3]), fs, file);
     }
 
     /** Reads a raw shard and checks it is one: UINT8 features [n,c,h,w] and INT32 class indices [n]. */
