@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * A real multi-process Spark cluster on this machine: local-cluster starts a master and worker threads here,
@@ -42,6 +43,29 @@ final class LocalCluster {
         conf.set("spark.executor.extraJavaOptions", conf.get("spark.executor.extraJavaOptions")
                 + " -Dorg.bytedeco.javacpp.maxbytes=2G -Dorg.bytedeco.javacpp.maxphysicalbytes=4G");
         return new JavaSparkContext(conf);
+    }
+
+    /**
+     * Waits until {@code executors} executor JVMs have registered with the driver, so that a job's tasks can spread
+     * over all of them (the standalone scheduler starts jobs with whichever executors have registered so far).
+     */
+    static void awaitExecutors(JavaSparkContext sc, int executors, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (registeredExecutors(sc) < executors) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("only " + registeredExecutors(sc) + " of " + executors + " executors registered within " + timeout);
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for executors", e);
+            }
+        }
+    }
+
+    private static int registeredExecutors(JavaSparkContext sc) {
+        return sc.sc().statusTracker().getExecutorInfos().length - 1; // the driver is listed too
     }
 
     /** Prepares the first {@code limit} images of each Fashion-MNIST split into {@code dir} on the cluster; returns its URI. */
