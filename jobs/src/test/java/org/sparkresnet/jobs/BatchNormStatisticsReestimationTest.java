@@ -13,7 +13,6 @@ import org.sparkresnet.data.ShardedDataset;
 import org.sparkresnet.data.SplitManifest;
 import org.sparkresnet.data.spark.SparkContexts;
 import org.sparkresnet.jobs.dl4jfix.BatchNormStatisticsReestimation;
-import org.sparkresnet.jobs.train.DriverEvaluation;
 import org.sparkresnet.model.ModelRequest;
 import org.sparkresnet.model.ResNets;
 import org.sparkresnet.model.TrainingOptions;
@@ -61,6 +60,6 @@ class BatchNormStatisticsReestimationTest {
 
     static double accuracy(ComputationGraph net, String split, org.apache.hadoop.conf.Configuration conf) {
         DataSetIterator it = ShardedDataset.localIterator(split, conf, 128);
-        return DriverEvaluation.evaluate(net, it, SplitManifest.read(split, conf).labelNames()).accuracy();
+        return net.evaluate(it, SplitManifest.read(split, conf).labelNames()).accuracy();
     }
 }

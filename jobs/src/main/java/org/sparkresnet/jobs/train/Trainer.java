@@ -39,7 +39,6 @@ public final class Trainer {
     public static final String MODEL_FILE = "model.zip";
     public static final String TRAIN_SPLIT = "train";
     public static final String TEST_SPLIT = "test";
-    private static final int EVAL_BATCH = 128;
 
     private final JavaSparkContext sc;
     private final PrintStream out;
@@ -99,9 +98,7 @@ public final class Trainer {
                             ShardedDataset.localIterator(trainUri, conf, request.batchSize()), BatchNormStatisticsReestimation.DEFAULT_BATCHES);
                 }
                 TrainingProgress.Snapshot epochTotals = progress.snapshot().minus(before);
-                SparkEvaluation.Result eval = request.mode() == TrainingMode.SHARING
-                        ? DriverEvaluation.evaluate(sparkNet.getNetwork(), ShardedDataset.localIterator(testUri, conf, EVAL_BATCH), test.labelNames())
-                        : SparkEvaluation.evaluate(sparkNet, testData, test.labelNames());
+                SparkEvaluation.Result eval = SparkEvaluation.evaluate(sparkNet, testData, test.labelNames());
                 EpochMetrics m = new EpochMetrics(epoch, epochTotals.iterations(), epochTotals.examples(), epochTotals.meanLoss(),
                         eval.accuracy(), eval.top5Accuracy(), request.optimizer().rateAtEpoch(epoch - 1, request.epochs()),
                         seconds, epochTotals.examples() / seconds);
