@@ -3,11 +3,13 @@ package org.sparkresnet.data.image;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.MatVector;
 import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Size;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_core.split;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_2;
@@ -103,20 +105,17 @@ public final class ImageDecoder {
         return resized;
     }
 
-    /** OpenCV holds BGR, row by row (HWC); shards hold RGB planes (CHW). */
+    /**
+     * OpenCV holds BGR, row by row (HWC); shards hold RGB planes (CHW). OpenCV's split writes the crop's channels
+     * straight into three planes stacked R, G, B in one native buffer, which then is one copy into {@code out}.
+     */
     private void copyCentreCropAsRgbChw(Mat image, byte[] out, int offset) {
         int crop = preprocessing.imageSize();
-        int left = (image.cols() - crop) / 2;
-        int top = (image.rows() - crop) / 2;
-        Mat roi = new Mat(image, new Rect(left, top, crop, crop)).clone(); // clone: rows of an ROI are not contiguous
-        byte[] bgr = new byte[crop * crop * 3];
-        roi.data().get(bgr);
-        int plane = crop * crop;
-        for (int p = 0; p < plane; p++) {
-            out[offset + p] = bgr[3 * p + 2];
-            out[offset + plane + p] = bgr[3 * p + 1];
-            out[offset + 2 * plane + p] = bgr[3 * p];
-        }
+        Mat roi = new Mat(image, new Rect((image.cols() - crop) / 2, (image.rows() - crop) / 2, crop, crop));
+        Mat planes = new Mat(3 * crop, crop, CV_8UC1);
+        // whole-row ranges of a continuous Mat are continuous, so split fills them in place instead of reallocating
+        split(roi, new MatVector(planes.rowRange(2 * crop, 3 * crop), planes.rowRange(crop, 2 * crop), planes.rowRange(0, crop)));
+        planes.data().get(out, offset, 3 * crop * crop);
     }
 
     private static String hexPrefix(byte[] data) {
