@@ -106,16 +106,28 @@ public final class BenchmarkPrepareCommand implements Callable<Integer> {
                 images, width, height, classes, jpegBytes / 1024.0 / images);
 
         ImagePreprocessing preprocessing = new ImagePreprocessing(imageSize, resize);
-        out.printf("single thread decode+resize+crop (%s): %,.0f images/s per core%n", preprocessing.describe(),
-                singleThreadRate(tree.resolve("train"), preprocessing));
+        double decodeBefore = singleThreadRate(tree.resolve("train"), preprocessing);
+        out.printf("single thread decode+resize+crop (%s): %,.0f images/s per core%n", preprocessing.describe(), decodeBefore);
 
         String input = tree.toUri().toString();
         PrepareJob.run(sc, new PrepareRequest("folder", input, work.resolve("jpeg-warmup").toUri().toString(), 64, true,
                 Math.min(images, 128), imageSize, resize, false));
+        CpuUse cpu = CpuUse.start();
         // small shards: a benchmark-sized tree still makes several tasks per core, so no core idles at the end
         PrepareResult result = PrepareJob.run(sc, new PrepareRequest("folder", input, work.resolve("jpeg").toUri().toString(),
                 PrepareRequest.DEFAULT_IMAGE_SHARD_SIZE / 4, true, 0, imageSize, resize, false), out::println);
+        CpuUse.Share share = cpu.stop();
         report("JPEG folder tree (decode+resize+crop -> uint8 shards)", result, cores, jpegBytes);
+
+        // the single-thread rate again, after the job: on a shared machine it drifts with the others' load
+        double decodeAfter = singleThreadRate(tree.resolve("train"), preprocessing);
+        double jobPerCore = result.split("train").imagesPerSecond() / cores;
+        long allImages = result.splits().stream().mapToLong(PrepareResult.SplitResult::numExamples).sum();
+        out.printf("  per core: job %,.0f images/s vs single-thread decode %,.0f before / %,.0f after the job = %.0f%% of it;"
+                        + " %,.0f images per CPU-second of this process (all its threads: Spark, I/O, GC)%n",
+                jobPerCore, decodeBefore, decodeAfter, 100 * jobPerCore / ((decodeBefore + decodeAfter) / 2), allImages / share.ownSeconds());
+        out.printf("  cores busy during the job (%.1f s, both splits): this process %.2f, other processes %.2f, of %d%n",
+                share.seconds(), share.ownCores(), share.otherCores(), Runtime.getRuntime().availableProcessors());
     }
 
     private void report(String title, PrepareResult result, int cores, long trainInputBytes) {
@@ -148,7 +160,10 @@ public final class BenchmarkPrepareCommand implements Callable<Integer> {
         }).sum();
     }
 
-    /** Decodes files already in memory on this one thread, after a warm-up: the per-core decode cost without I/O or Spark. */
+    /**
+     * Decodes files already in memory on this one thread, after a warm-up: the per-core decode rate without I/O or
+     * Spark, in images per second of wall time (what one core gives while no other process competes for it).
+     */
     private static double singleThreadRate(Path dir, ImagePreprocessing preprocessing) throws IOException {
         List<byte[]> files = new ArrayList<>();
         try (Stream<Path> paths = Files.walk(dir)) {
