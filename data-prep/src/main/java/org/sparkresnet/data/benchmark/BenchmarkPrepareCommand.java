@@ -126,8 +126,8 @@ public final class BenchmarkPrepareCommand implements Callable<Integer> {
         out.printf("  per core: job %,.0f images/s vs single-thread decode %,.0f before / %,.0f after the job = %.0f%% of it;"
                         + " %,.0f images per CPU-second of this process (all its threads: Spark, I/O, GC)%n",
                 jobPerCore, decodeBefore, decodeAfter, 100 * jobPerCore / ((decodeBefore + decodeAfter) / 2), allImages / share.ownSeconds());
-        out.printf("  cores busy during the job (%.1f s, both splits): this process %.2f, other processes %.2f, of %d%n",
-                share.seconds(), share.ownCores(), share.otherCores(), Runtime.getRuntime().availableProcessors());
+        out.printf("  cores busy during the job (%.1f s, both splits): this process %.2f (JIT compiling %.2f of them), other processes %.2f, of %d%n",
+                share.seconds(), share.ownCores(), share.jitSeconds() / share.seconds(), share.otherCores(), Runtime.getRuntime().availableProcessors());
     }
 
     private void report(String title, PrepareResult result, int cores, long trainInputBytes) {

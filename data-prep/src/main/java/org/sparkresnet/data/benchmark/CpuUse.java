@@ -1,6 +1,7 @@
 package org.sparkresnet.data.benchmark;
 
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,13 +16,16 @@ final class CpuUse {
      * @param ownCores    this process's CPU time over the wall time
      * @param otherCores  CPU time of other processes over the wall time (NaN where /proc/stat cannot be read)
      * @param ownSeconds  this process's CPU time
+     * @param jitSeconds  of which the JIT compiler threads took this much (a short run still warms up: at ImageNet
+     *                    scale, hours long, this is a one-off cost)
      */
-    record Share(double seconds, double ownCores, double otherCores, double ownSeconds) {
+    record Share(double seconds, double ownCores, double otherCores, double ownSeconds, double jitSeconds) {
     }
 
     private final long startNanos = System.nanoTime();
     private final long startOwnCpuNanos = ownCpuNanos();
     private final double startMachineBusySeconds = machineBusySeconds();
+    private final long startJitMillis = jitMillis();
 
     private CpuUse() {
     }
@@ -34,7 +38,13 @@ final class CpuUse {
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         double own = (ownCpuNanos() - startOwnCpuNanos) / 1e9;
         double others = Math.max(0, machineBusySeconds() - startMachineBusySeconds - own);
-        return new Share(seconds, own / seconds, others / seconds, own);
+        return new Share(seconds, own / seconds, others / seconds, own, (jitMillis() - startJitMillis) / 1e3);
+    }
+
+    /** Time the JIT compiler threads spent compiling so far (0 where the JVM does not say). */
+    private static long jitMillis() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
     private static long ownCpuNanos() {
