@@ -4,7 +4,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkresnet.data.PrepareJob;
 import org.sparkresnet.data.PrepareRequest;
-import org.sparkresnet.data.spark.SparkContexts;
+import org.sparkresnet.jobs.bench.LocalClusterSpark;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,11 +37,7 @@ final class LocalCluster {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot lay out SPARK_HOME at " + sparkHome, e);
         }
-        SparkConf conf = SparkContexts.conf(appName, "local-cluster[" + executors + ",1," + memoryPerExecutorMb + "]")
-                .set("spark.executor.memory", memoryPerExecutorMb + "m");
-        // ND4J keeps its arrays off-heap: cap them per executor JVM.
-        conf.set("spark.executor.extraJavaOptions", conf.get("spark.executor.extraJavaOptions")
-                + " -Dorg.bytedeco.javacpp.maxbytes=2G -Dorg.bytedeco.javacpp.maxphysicalbytes=4G");
+        SparkConf conf = LocalClusterSpark.conf(appName, executors, memoryPerExecutorMb);
         return new JavaSparkContext(conf);
     }
 

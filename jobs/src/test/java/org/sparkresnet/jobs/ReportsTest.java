@@ -29,8 +29,8 @@ class ReportsTest {
     @Test
     void trainingReportHasChartsAndOneRowPerEpoch() throws Exception {
         List<EpochMetrics> epochs = List.of(
-                new EpochMetrics(1, 100, 6400, 1.25, 0.61, Double.NaN, 1e-3, 50, 128),
-                new EpochMetrics(2, 200, 6400, 0.75, 0.72, Double.NaN, 1e-3, 48, 133));
+                new EpochMetrics(1, 100, 6400, 1.25, 0.61, Double.NaN, 1e-3, 50, 128, 90, 2),
+                new EpochMetrics(2, 200, 6400, 0.75, 0.72, Double.NaN, 1e-3, 48, 133, 88, 2));
         TrainingReport.write(new Path(dir.toUri()), new Configuration(), Map.of("model", "resnet20"), epochs);
         for (String png : new String[]{TrainingReport.LOSS_PNG, TrainingReport.ACCURACY_PNG}) {
             byte[] bytes = Files.readAllBytes(dir.resolve(png));
@@ -38,6 +38,7 @@ class ReportsTest {
         }
         String html = Files.readString(dir.resolve(TrainingReport.HTML));
         assertTrue(html.contains("<td>2</td><td>6,400</td><td>0.7500</td><td>0.7200</td>"), html);
+        assertTrue(html.contains("<td>48</td><td>92% of 2</td></tr>"), "compute share = 88 loop seconds / (48 s x 2 workers): " + html);
         assertTrue(html.contains("last test accuracy <b>0.7200</b>"), html);
         assertTrue(html.contains("data:image/png;base64,"), "charts are embedded so the page stands alone");
     }

@@ -62,10 +62,11 @@ public final class TrainingReport {
     private static String html(Map<String, Object> run, List<EpochMetrics> epochs, byte[] loss, byte[] accuracy) {
         StringBuilder rows = new StringBuilder();
         for (EpochMetrics e : epochs) {
-            rows.append(String.format("<tr><td>%d</td><td>%,d</td><td>%.4f</td><td>%.4f</td><td>%s</td><td>%.3g</td><td>%.1f</td><td>%.0f</td></tr>%n",
+            rows.append(String.format("<tr><td>%d</td><td>%,d</td><td>%.4f</td><td>%.4f</td><td>%s</td><td>%.3g</td><td>%.1f</td><td>%.0f</td><td>%s</td></tr>%n",
                     e.epoch(), e.examples(), e.trainLoss(), e.testAccuracy(),
                     Double.isNaN(e.testTop5Accuracy()) ? "&ndash;" : String.format("%.4f", e.testTop5Accuracy()),
-                    e.learningRate(), e.imagesPerSecond(), e.trainSeconds()));
+                    e.learningRate(), e.imagesPerSecond(), e.trainSeconds(),
+                    Double.isNaN(e.computeShare()) ? "&ndash;" : String.format("%.0f%% of %d", 100 * e.computeShare(), e.workers())));
         }
         StringBuilder settings = new StringBuilder();
         run.forEach((k, v) -> settings.append("<tr><th>").append(Html.escape(k)).append("</th><td>").append(Html.escape(String.valueOf(v))).append("</td></tr>\n"));
@@ -74,7 +75,7 @@ public final class TrainingReport {
                 <p>%d epoch(s) so far; last test accuracy <b>%.4f</b>.</p>
                 <div><img alt="training loss per epoch" src="data:image/png;base64,%s"><img alt="test accuracy per epoch" src="data:image/png;base64,%s"></div>
                 <h2>Epochs</h2>
-                <table><tr><th>epoch</th><th>images</th><th>train loss</th><th>test accuracy</th><th>top-5</th><th>learning rate</th><th>images/s</th><th>seconds</th></tr>
+                <table><tr><th>epoch</th><th>images</th><th>train loss</th><th>test accuracy</th><th>top-5</th><th>learning rate</th><th>images/s</th><th>seconds</th><th title="share of the workers' time in the minibatch loop (compute); the rest went to broadcasts, averaging, scheduling">compute share of workers</th></tr>
                 %s</table>
                 <h2>Run</h2><table>%s</table>
                 """.formatted(epochs.size(), epochs.get(epochs.size() - 1).testAccuracy(),

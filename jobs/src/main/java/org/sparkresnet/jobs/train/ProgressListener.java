@@ -13,7 +13,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Runs inside each training worker: adds every iteration's loss and minibatch size to Spark accumulators.
+ * Runs inside each training worker: adds every iteration's loss and minibatch size to Spark accumulators, and the
+ * time from one iteration's end to the next within a task (the minibatch loop: fetching the prefetched minibatch,
+ * forward, backward, update and, in sharing mode, encoding the update). Time outside the loop (broadcasts, worker
+ * set-up, averaging, task scheduling) is what distribution costs on top of compute.
  *
  * <p>Spark counts an accumulator update only through the copy that arrived with the task that is running, and
  * gradient sharing (dl4j-spark-parameterserver 1.0.0-M2) keeps training the model of the first fit, listeners
@@ -29,11 +32,18 @@ public final class ProgressListener extends BaseTrainingListener implements Seri
     private final DoubleAccumulator lossSum;
     private final LongAccumulator iterations;
     private final LongAccumulator examples;
+    private final DoubleAccumulator loopSeconds;
+    private final LongAccumulator timedIterations;
+    /** End of this copy's previous iteration; the first iteration of a task has no start to time from. */
+    private transient long previousIterationEnd;
 
-    ProgressListener(DoubleAccumulator lossSum, LongAccumulator iterations, LongAccumulator examples) {
+    ProgressListener(DoubleAccumulator lossSum, LongAccumulator iterations, LongAccumulator examples,
+                     DoubleAccumulator loopSeconds, LongAccumulator timedIterations) {
         this.lossSum = lossSum;
         this.iterations = iterations;
         this.examples = examples;
+        this.loopSeconds = loopSeconds;
+        this.timedIterations = timedIterations;
     }
 
     @Override
@@ -42,6 +52,12 @@ public final class ProgressListener extends BaseTrainingListener implements Seri
         sink.lossSum.add(model.score());
         sink.iterations.add(1);
         sink.examples.add(model.batchSize());
+        long now = System.nanoTime();
+        if (sink.previousIterationEnd != 0) {
+            sink.loopSeconds.add((now - sink.previousIterationEnd) / 1e9);
+            sink.timedIterations.add(1);
+        }
+        sink.previousIterationEnd = now;
     }
 
     private ProgressListener currentTaskCopy() {

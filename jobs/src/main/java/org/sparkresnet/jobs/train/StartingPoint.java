@@ -20,14 +20,19 @@ import java.util.Optional;
  * and its epoch counter starts at 0 on the driver and on every worker alike) and then takes the checkpoint's
  * parameters and updater state.
  */
-record StartingPoint(ComputationGraph network, int epochsDone, List<EpochMetrics> metricsSoFar) {
+public record StartingPoint(ComputationGraph network, int epochsDone, List<EpochMetrics> metricsSoFar) {
+
+    /** The untrained network a request starts from on this data (the model by name, the request's optimiser and seed). */
+    public static ComputationGraph freshNetwork(TrainRequest request, SplitManifest train, int epochsDone) {
+        return ResNets.build(new ModelRequest(request.model(), train.shape(), train.labelNames().size(),
+                new TrainingOptions(request.optimizer().updater(request.epochs(), epochsDone), request.optimizer().weightDecay(), request.seed())));
+    }
 
     static StartingPoint of(TrainRequest request, SplitManifest train, Checkpoints checkpoints, Configuration conf) {
         Optional<Checkpoints.Checkpoint> checkpoint = request.resume() ? checkpoints.latestComplete() : Optional.empty();
         int done = checkpoint.map(c -> c.marker().epochsDone()).orElse(0);
         checkpoint.ifPresent(c -> requireSameRun(request, c.marker(), c.zip().toString()));
-        ComputationGraph net = ResNets.build(new ModelRequest(request.model(), train.shape(), train.labelNames().size(),
-                new TrainingOptions(request.optimizer().updater(request.epochs(), done), request.optimizer().weightDecay(), request.seed())));
+        ComputationGraph net = freshNetwork(request, train, done);
         if (checkpoint.isEmpty()) {
             return new StartingPoint(net, 0, List.of());
         }

@@ -101,10 +101,12 @@ public final class Trainer {
                 SparkEvaluation.Result eval = SparkEvaluation.evaluate(sparkNet, testData, test.labelNames());
                 EpochMetrics m = new EpochMetrics(epoch, epochTotals.iterations(), epochTotals.examples(), epochTotals.meanLoss(),
                         eval.accuracy(), eval.top5Accuracy(), request.optimizer().rateAtEpoch(epoch - 1, request.epochs()),
-                        seconds, epochTotals.examples() / seconds);
+                        seconds, epochTotals.examples() / seconds, epochTotals.workerLoopSeconds(), trainingWorkers(request));
                 metrics.append(m);
-                out.printf("epoch %d/%d done: train loss %.4f, test accuracy %.4f, lr %.3g, %.1f images/s, %.0f s%n",
-                        epoch, request.epochs(), m.trainLoss(), m.testAccuracy(), m.learningRate(), m.imagesPerSecond(), seconds);
+                out.printf("epoch %d/%d done: train loss %.4f, test accuracy %.4f, lr %.3g, %.1f images/s, %.0f s"
+                                + " (%d workers %.0f%% of the time in the minibatch loop)%n",
+                        epoch, request.epochs(), m.trainLoss(), m.testAccuracy(), m.learningRate(), m.imagesPerSecond(), seconds,
+                        m.workers(), 100 * m.computeShare());
                 if (epoch % request.checkpointEvery() == 0 || epoch == request.epochs()) {
                     checkpoints.write(sparkNet.getNetwork(), new CheckpointMarker(CheckpointMarker.FORMAT_VERSION, epoch,
                             request.epochs(), request.model(), request.dataUri(), request.mode().flag(), Checkpoints.zipName(epoch),
@@ -119,6 +121,18 @@ public final class Trainer {
         description.put("finalMetrics", epochs.isEmpty() ? null : epochs.get(epochs.size() - 1));
         RunManifest.write(output, conf, description);
         return new TrainResult(sparkNet.getNetwork(), modelPath.toString(), metrics.file().toString(), epochs);
+    }
+
+    /**
+     * Workers training at once: averaging runs one per executor core (one per task slot); sharing runs
+     * workersPerNode per executor (in local mode the driver is the one executor).
+     */
+    private int trainingWorkers(TrainRequest request) {
+        if (request.mode() == TrainingMode.AVERAGING) {
+            return sc.defaultParallelism();
+        }
+        int executors = Math.max(1, sc.sc().getExecutorMemoryStatus().size() - 1);
+        return executors * request.sharing().workersPerNode();
     }
 
     /** Refuses to mix runs: a finished or started run in the output needs --resume or --overwrite. */

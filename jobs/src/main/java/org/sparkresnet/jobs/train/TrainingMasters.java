@@ -10,6 +10,7 @@ import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
 import org.sparkresnet.jobs.dl4jfix.EveryBatchParameterAveragingTrainingMaster;
+import org.sparkresnet.jobs.dl4jfix.KeepPartitionsRepartitioner;
 
 /**
  * Maps the training settings to a dl4j-spark TrainingMaster. Both modes train on the RDD's minibatches directly
@@ -50,6 +51,7 @@ public final class TrainingMasters {
 
     /**
      * Gradient sharing: every executor trains its own replica and sends threshold-encoded updates to all others.
+     * Each Spark task trains a whole partition (a shard's minibatches; see {@link KeepPartitionsRepartitioner}).
      * One trainer per executor (SharingSettings refuses more); build one per run and reuse it for every epoch's
      * fit, because a second SharedTrainingMaster in a JVM tears down and relaunches the JVM-wide parameter server.
      */
@@ -69,6 +71,7 @@ public final class TrainingMasters {
                 .residualPostProcessor(new ResidualClippingPostProcessor(s.residualClip(), s.residualClipEvery()))
                 .workerPrefetchNumBatches(2)
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .repartitioner(new KeepPartitionsRepartitioner())
                 .collectTrainingStats(false)
                 .rngSeed(request.seed())
                 .build();

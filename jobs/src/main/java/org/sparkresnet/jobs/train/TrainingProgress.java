@@ -12,30 +12,43 @@ public final class TrainingProgress {
     private final DoubleAccumulator lossSum;
     private final LongAccumulator iterations;
     private final LongAccumulator examples;
+    private final DoubleAccumulator loopSeconds;
+    private final LongAccumulator timedIterations;
 
     public TrainingProgress(JavaSparkContext sc) {
         this.lossSum = sc.sc().doubleAccumulator("train loss sum");
         this.iterations = sc.sc().longAccumulator("train iterations");
         this.examples = sc.sc().longAccumulator("train examples");
+        this.loopSeconds = sc.sc().doubleAccumulator("train loop seconds");
+        this.timedIterations = sc.sc().longAccumulator("train timed iterations");
     }
 
     /** The worker-side half: serialized into the training workers with the accumulators. */
     public ProgressListener listener() {
-        return new ProgressListener(lossSum, iterations, examples);
+        return new ProgressListener(lossSum, iterations, examples, loopSeconds, timedIterations);
     }
 
     public Snapshot snapshot() {
-        return new Snapshot(lossSum.value(), iterations.value(), examples.value());
+        return new Snapshot(lossSum.value(), iterations.value(), examples.value(), loopSeconds.value(), timedIterations.value());
     }
 
     /** Cumulative totals since the run started; differences of two snapshots give a window's figures. */
-    public record Snapshot(double lossSum, long iterations, long examples) {
+    public record Snapshot(double lossSum, long iterations, long examples, double loopSeconds, long timedIterations) {
         public Snapshot minus(Snapshot earlier) {
-            return new Snapshot(lossSum - earlier.lossSum, iterations - earlier.iterations, examples - earlier.examples);
+            return new Snapshot(lossSum - earlier.lossSum, iterations - earlier.iterations, examples - earlier.examples,
+                    loopSeconds - earlier.loopSeconds, timedIterations - earlier.timedIterations);
         }
 
         public double meanLoss() {
             return iterations == 0 ? Double.NaN : lossSum / iterations;
+        }
+
+        /**
+         * Worker-seconds spent in the minibatch loop, summed over workers. Each task's first iteration has no
+         * measured start, so the timed iterations' mean stands in for the untimed ones.
+         */
+        public double workerLoopSeconds() {
+            return timedIterations == 0 ? Double.NaN : loopSeconds / timedIterations * iterations;
         }
     }
 }
