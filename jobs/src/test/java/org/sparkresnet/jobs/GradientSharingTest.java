@@ -20,6 +20,15 @@ import org.sparkresnet.jobs.train.TrainResult;
 import org.sparkresnet.jobs.train.Trainer;
 import org.sparkresnet.jobs.train.TrainingMasters;
 import org.sparkresnet.jobs.train.TrainingMode;
+import org.sparkresnet.jobs.train.LearningRateSchedule;
+import org.sparkresnet.jobs.train.OptimizerSettings;
+import org.sparkresnet.jobs.train.StartingPoint;
+import org.sparkresnet.jobs.train.TaskCopies;
+import org.sparkresnet.jobs.dl4jfix.SharingEpochCounter;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.apache.spark.util.CollectionAccumulator;
+import java.util.List;
 import org.sparkresnet.model.ModelRequest;
 import org.sparkresnet.model.ResNets;
 import org.sparkresnet.model.TrainingOptions;
@@ -28,6 +37,7 @@ import org.sparkresnet.model.TrainingOptions;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -109,5 +119,76 @@ class GradientSharingTest {
     static double localAccuracy(ComputationGraph net) {
         return net.evaluate(ShardedDataset.localIterator(testUri, sc.hadoopConfiguration(), 128),
                 SplitManifest.read(testUri, sc.hadoopConfiguration()).labelNames()).accuracy();
+    }
+
+    /**
+     * The bug: sharing workers train a model whose epoch counter dl4j-spark set once, at the executor's first fit
+     * (in this JVM, under an earlier test's master), so an epoch schedule does not follow the driver's epochs. The
+     * fix: SharingEpochCounter writes the driver's epoch into the trained model at the start of each task.
+     */
+    @Test
+    void sharingWorkersFollowTheDriversEpochSchedule() {
+        // warm-up over epoch 0 at half the rate, the full rate from epoch 1 on
+        TrainRequest request = sharing(work.resolve("unused").toUri().toString(), 2)
+                .withOptimizer(new OptimizerSettings("adam", 4e-3, 0.9, 0, new LearningRateSchedule(LearningRateSchedule.Decay.CONSTANT, 1, 1, 1.0)));
+        SplitManifest train = SplitManifest.read(trainUri, sc.hadoopConfiguration());
+        SparkComputationGraph sparkNet = new SparkComputationGraph(sc, StartingPoint.freshNetwork(request, train, 0),
+                TrainingMasters.gradientSharing(request, sc.master()));
+        EpochAtFitStart upstream = new EpochAtFitStart(sc.sc().collectionAccumulator("epoch counter as dl4j-spark left it"));
+        RateInTraining used = new RateInTraining(sc.sc().collectionAccumulator("learning rate trained at"));
+        SharingEpochCounter counter = new SharingEpochCounter();
+        sparkNet.setListeners(List.of(upstream, counter, used)); // called in this order
+        boolean upstreamFollowedTheDriver = true;
+        for (int epoch = 0; epoch < 2; epoch++) {
+            counter.setEpoch(epoch);
+            upstream.values.reset();
+            used.values.reset();
+            sparkNet.fit(ShardedDataset.minibatches(sc, trainUri, request.batchSize(), epoch));
+            int driverEpoch = epoch;
+            upstreamFollowedTheDriver &= upstream.values.value().stream().allMatch(e -> e == driverEpoch);
+            assertEquals(List.of(request.optimizer().rateAtEpoch(epoch, 2)), used.values.value().stream().distinct().toList(),
+                    "epoch " + epoch + ": every worker iteration trains at the schedule's rate for this epoch");
+        }
+        assertFalse(upstreamFollowedTheDriver, "dl4j-spark's own epoch counter on the workers (the bug this works around)");
+    }
+
+    /** Records the epoch counter the trained model starts each task's fit with, before SharingEpochCounter sets it. */
+    static final class EpochAtFitStart extends BaseTrainingListener implements java.io.Serializable {
+        private static final TaskCopies<EpochAtFitStart> COPIES = new TaskCopies<>();
+        final CollectionAccumulator<Integer> values;
+
+        EpochAtFitStart(CollectionAccumulator<Integer> values) {
+            this.values = values;
+        }
+
+        @Override
+        public void onEpochStart(Model model) {
+            COPIES.current(this).values.add(((ComputationGraph) model).getConfiguration().getEpochCount());
+        }
+
+        private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            COPIES.register(this);
+        }
+    }
+
+    /** Records the learning rate of the first convolution at every worker iteration. */
+    static final class RateInTraining extends BaseTrainingListener implements java.io.Serializable {
+        private static final TaskCopies<RateInTraining> COPIES = new TaskCopies<>();
+        final CollectionAccumulator<Double> values;
+
+        RateInTraining(CollectionAccumulator<Double> values) {
+            this.values = values;
+        }
+
+        @Override
+        public void iterationDone(Model model, int iteration, int epoch) {
+            COPIES.current(this).values.add(((ComputationGraph) model).getLearningRate("conv1_conv"));
+        }
+
+        private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            COPIES.register(this);
+        }
     }
 }

@@ -1,6 +1,5 @@
 package org.sparkresnet.jobs.train;
 
-import org.apache.spark.TaskContext;
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.api.Model;
@@ -9,8 +8,6 @@ import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.Serializable;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Runs inside each training worker: adds every iteration's loss and minibatch size to Spark accumulators, and the
@@ -18,16 +15,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * forward, backward, update and, in sharing mode, encoding the update). Time outside the loop (broadcasts, worker
  * set-up, averaging, task scheduling) is what distribution costs on top of compute.
  *
- * <p>Spark counts an accumulator update only through the copy that arrived with the task that is running, and
- * gradient sharing (dl4j-spark-parameterserver 1.0.0-M2) keeps training the model of the first fit, listeners
- * included, in every later fit (SharedTrainingWrapper puts the new listener copies on a model it never trains).
- * So each copy registers itself for its task when it is deserialized, and an iteration is counted through the
- * copy of the task now running on this thread: the listener of the current task, whichever model it sits on.
+ * <p>Spark counts an accumulator update only through the copy that arrived with the task that is running, so an
+ * iteration is counted through that copy (see {@link TaskCopies}), whichever model the listener sits on.
  */
 public final class ProgressListener extends BaseTrainingListener implements Serializable {
     private static final long serialVersionUID = 1L;
-    /** The copy that arrived with each running task, by task attempt id; removed when the task completes. */
-    private static final Map<Long, ProgressListener> BY_TASK = new ConcurrentHashMap<>();
+    private static final TaskCopies<ProgressListener> COPIES = new TaskCopies<>();
 
     private final DoubleAccumulator lossSum;
     private final LongAccumulator iterations;
@@ -48,7 +41,7 @@ public final class ProgressListener extends BaseTrainingListener implements Seri
 
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
-        ProgressListener sink = currentTaskCopy();
+        ProgressListener sink = COPIES.current(this);
         sink.lossSum.add(model.score());
         sink.iterations.add(1);
         sink.examples.add(model.batchSize());
@@ -60,20 +53,8 @@ public final class ProgressListener extends BaseTrainingListener implements Seri
         sink.previousIterationEnd = now;
     }
 
-    private ProgressListener currentTaskCopy() {
-        TaskContext task = TaskContext.get();
-        ProgressListener copy = task == null ? null : BY_TASK.get(task.taskAttemptId());
-        return copy != null ? copy : this;
-    }
-
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
-        TaskContext task = TaskContext.get();
-        if (task != null) {
-            long id = task.taskAttemptId();
-            if (BY_TASK.putIfAbsent(id, this) == null) {
-                task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) done -> BY_TASK.remove(id));
-            }
-        }
+        COPIES.register(this);
     }
 }

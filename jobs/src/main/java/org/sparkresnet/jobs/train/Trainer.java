@@ -5,12 +5,14 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.nd4j.linalg.dataset.DataSet;
 import org.sparkresnet.data.ShardedDataset;
 import org.sparkresnet.data.SplitManifest;
 import org.sparkresnet.data.fs.HadoopFiles;
 import org.sparkresnet.jobs.dl4jfix.BatchNormStatisticsReestimation;
+import org.sparkresnet.jobs.dl4jfix.SharingEpochCounter;
 import org.sparkresnet.jobs.eval.SparkEvaluation;
 import org.sparkresnet.jobs.metrics.EpochMetrics;
 import org.sparkresnet.jobs.metrics.MetricsLog;
@@ -77,7 +79,12 @@ public final class Trainer {
 
         SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net, TrainingMasters.forRequest(request, sc.master()));
         TrainingProgress progress = new TrainingProgress(sc);
-        sparkNet.setListeners(progress.listener());
+        SharingEpochCounter epochCounter = new SharingEpochCounter();
+        List<TrainingListener> listeners = new ArrayList<>(List.of(progress.listener()));
+        if (request.mode() == TrainingMode.SHARING) {
+            listeners.add(epochCounter);
+        }
+        sparkNet.setListeners(listeners);
         ProgressPrinter printer = new ProgressPrinter(progress, out, progressInterval, request.epochs(), train.numExamples());
         Map<String, Object> description = runDescription(request, train, test, net);
         MetricsLog metrics = new MetricsLog(output, conf, description);
@@ -89,6 +96,7 @@ public final class Trainer {
             for (int epoch = start.epochsDone() + 1; epoch <= request.epochs(); epoch++) {
                 printer.startEpoch(epoch);
                 TrainingProgress.Snapshot before = progress.snapshot();
+                epochCounter.setEpoch(epoch - 1 - start.epochsDone());
                 long startNanos = System.nanoTime();
                 // the same shuffle per epoch number, so a resumed run sees the data in the order the killed one would have
                 sparkNet.fit(ShardedDataset.minibatches(sc, trainUri, request.batchSize(), request.seed() + epoch));
