@@ -2,6 +2,9 @@ package org.sparkresnet.jobs;
 
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -85,5 +88,39 @@ class EveryBatchParameterAveragingTrainingMasterTest {
             assertTrue(master instanceof EveryBatchParameterAveragingTrainingMaster);
             assertEquals(IMAGES, examplesTrainedOn(master, seed), "shuffle seed " + seed);
         }
+    }
+
+    /** Spark tasks one fit over the split runs: 640 images in 5 shards, 20 minibatches, 2 workers x 2 per round = 5 rounds. */
+    static int tasksInOneFit(TrainingMaster<?, ?> master) throws Exception {
+        AtomicInteger tasks = new AtomicInteger();
+        SparkListener counter = new SparkListener() {
+            @Override
+            public void onTaskEnd(SparkListenerTaskEnd taskEnd) {
+                tasks.incrementAndGet();
+            }
+        };
+        sc.sc().addSparkListener(counter);
+        try {
+            examplesTrainedOn(master, 8);
+            sc.sc().listenerBus().waitUntilEmpty();
+        } finally {
+            sc.sc().removeSparkListener(counter);
+        }
+        return tasks.get();
+    }
+
+    @Test
+    void stockParameterAveragingRereadsAllDataEveryRound() throws Exception {
+        int rounds = 5;
+        int partitions = 5;
+        int tasks = tasksInOneFit(TrainingMasters.stockParameterAveraging(settings).build());
+        assertTrue(tasks >= rounds * partitions, "each round's split filters every partition of the data (the bug): " + tasks + " tasks");
+    }
+
+    @Test
+    void ourMasterDealsTheRoundsInOneShuffle() throws Exception {
+        // one count, one zipWithIndex size pass and one shuffle over the 5 partitions, then 2 worker tasks per round
+        int tasks = tasksInOneFit(TrainingMasters.parameterAveraging(settings));
+        assertTrue(tasks <= 3 * 5 + 2 * 5, tasks + " tasks");
     }
 }

@@ -1,6 +1,8 @@
 package org.sparkresnet.jobs.dl4jfix;
 
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.WorkerConfiguration;
@@ -10,7 +12,8 @@ import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
 
 /**
- * Workaround for a dl4j-spark 1.0.0-M2 bug: ParameterAveragingTrainingMaster silently skips minibatches.
+ * The project's parameter averaging: dl4j-spark 1.0.0-M2's ParameterAveragingTrainingMaster, which silently skips
+ * minibatches and rereads all data every round, fixed.
  *
  * <p>Its fit() cuts the data into random splits of about workers x averagingFrequency minibatches
  * ({@code SparkUtils.balancedRandomSplit}: the split sizes vary), spreads each split over the workers, and gives
@@ -24,6 +27,9 @@ import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
  * worker is a {@link ContinuingParameterAveragingWorker}, which continues the driver's optimiser state. Tested in
  * EveryBatchParameterAveragingTrainingMasterTest.
  *
+ * <p>It also deals the rounds' splits in one shuffle per epoch ({@link PartitionedSplits}) where upstream scanned
+ * all the data once per round. Tested in ParameterAveragingSplitsTest.
+ *
  * <p>The driver still advances its iteration counter by averagingFrequency per round, as upstream, whatever the
  * workers did; with balanced splits that is the iterations each worker ran, give or take the remainder.
  */
@@ -32,6 +38,15 @@ public final class EveryBatchParameterAveragingTrainingMaster extends ParameterA
 
     public EveryBatchParameterAveragingTrainingMaster(ParameterAveragingTrainingMaster.Builder builder) {
         super(builder);
+        // the splits below already hold one partition per worker: repartitioning them again would cost a job per round
+        this.repartition = Repartition.NumPartitionsWorkersDiffers;
+    }
+
+    /** Each round's split without a scan of the whole data per round (see {@link PartitionedSplits}). */
+    @Override
+    protected <T> JavaRDD<T>[] getSplitRDDs(JavaRDD<T> trainingData, int totalDataSetObjectCount, int examplesPerDataSetObject) {
+        return PartitionedSplits.split(trainingData, totalDataSetObjectCount, getNumDataSetObjectsPerSplit(examplesPerDataSetObject),
+                numWorkers, rng.nextLong());
     }
 
     @Override
