@@ -15,9 +15,11 @@ import org.sparkresnet.data.image.ImageSplitListing;
 import org.sparkresnet.data.image.ImageTree;
 import org.sparkresnet.data.image.ImageTreeLister;
 import org.sparkresnet.data.spark.PrepareProgress;
+import org.sparkresnet.data.spark.RunningTasks;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -77,6 +79,7 @@ final class ImagePrepareJob {
             }
             return new PrepareResult(spec.name(), output.toString(), results, secondsSince(started));
         } catch (Exception e) { // Spark rethrows executor failures as the checked SparkException
+            RunningTasks.awaitNone(sc, Duration.ofMinutes(2)); // the failed stage's other tasks may still be writing shards
             removeUncommitted(output, splitNames, conf);
             DataPrepException dataError = DataPrepException.findIn(e);
             if (dataError != null) {
