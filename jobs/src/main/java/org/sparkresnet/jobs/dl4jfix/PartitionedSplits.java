@@ -3,12 +3,12 @@ package org.sparkresnet.jobs.dl4jfix;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.rdd.PartitionPruningRDD;
+import org.sparkresnet.data.shard.Minibatches;
 import scala.Tuple2;
 import scala.runtime.AbstractFunction1;
 
 import java.io.Serializable;
 import java.lang.reflect.Array;
-import java.util.Random;
 
 /**
  * Parameter averaging's per-round splits, dealt in one shuffle per epoch instead of one scan of all data per round.
@@ -34,7 +34,7 @@ final class PartitionedSplits {
         }
         int splits = totalObjects / objectsPerSplit; // rounded down as upstream: each worker gets >= its share per round
         int partitions = splits * workers;
-        int[] slot = shuffledSlots(totalObjects, seed);
+        int[] slot = Minibatches.shuffled(totalObjects, seed);
         JavaRDD<T> dealt = data.zipWithIndex()
                 .mapToPair(element -> new Tuple2<>(slot[(int) (long) element._2()] % partitions, element._1()))
                 .partitionBy(new HashPartitioner(partitions)) // an Integer key k < partitions lands in partition k
@@ -45,21 +45,6 @@ final class PartitionedSplits {
                     dealt.classTag());
         }
         return result;
-    }
-
-    private static int[] shuffledSlots(int n, long seed) {
-        int[] slots = new int[n];
-        for (int i = 0; i < n; i++) {
-            slots[i] = i;
-        }
-        Random random = new Random(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int swap = slots[i];
-            slots[i] = slots[j];
-            slots[j] = swap;
-        }
-        return slots;
     }
 
     /** Partition indices in [from, to), as the Scala predicate PartitionPruningRDD takes. */
