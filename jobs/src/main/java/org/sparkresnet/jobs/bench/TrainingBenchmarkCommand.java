@@ -8,6 +8,7 @@ import org.sparkresnet.data.PrepareJob;
 import org.sparkresnet.data.PrepareRequest;
 import org.sparkresnet.data.SplitManifest;
 import org.sparkresnet.data.fs.HadoopFiles;
+import org.sparkresnet.jobs.cli.SharingOptions;
 import org.sparkresnet.jobs.metrics.EpochMetrics;
 import org.sparkresnet.jobs.train.LearningRateSchedule;
 import org.sparkresnet.jobs.train.OptimizerSettings;
@@ -18,6 +19,7 @@ import org.sparkresnet.jobs.train.TrainResult;
 import org.sparkresnet.jobs.train.Trainer;
 import org.sparkresnet.jobs.train.TrainingMode;
 import org.sparkresnet.runtime.NativeRuntime;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -67,10 +69,12 @@ public final class TrainingBenchmarkCommand implements Callable<Integer> {
     @Option(names = "--averaging-frequency", defaultValue = "5", description = "default: ${DEFAULT-VALUE}")
     int averagingFrequency;
     @Option(names = "--baseline-iterations", defaultValue = "150",
-            description = "timed single-JVM minibatches, after 10 warm-up ones; default: ${DEFAULT-VALUE}")
+            description = "timed single-JVM minibatches, after 10 warm-up ones; 0 skips the baseline; default: ${DEFAULT-VALUE}")
     int baselineIterations;
     @Option(names = "--seed", defaultValue = "42", description = "default: ${DEFAULT-VALUE}")
     long seed;
+    @ArgGroup(validate = false, heading = "%nGradient sharing (as for train):%n")
+    SharingOptions sharing = new SharingOptions();
 
     private static final int BASELINE_WARMUP = 10;
 
@@ -87,15 +91,23 @@ public final class TrainingBenchmarkCommand implements Callable<Integer> {
             out.printf("benchmark-training: %s, batch %d per worker, Adam lr %g (1 warm-up epoch, cosine), %d epochs per mode,"
                     + " local-cluster of %d executor JVMs x 1 core%n", model, batch, learningRate, epochs, executors);
             out.println("driver: " + NativeRuntime.describe());
+            if (trainingModes.contains(TrainingMode.SHARING)) {
+                SharingSettings s = base.sharing();
+                out.printf("sharing: threshold %s %g, residual clipped to %g x threshold every %d iterations%n",
+                        s.threshold(), s.thresholdValue(), s.residualClip(), s.residualClipEvery());
+            }
             PrepareJob.run(sc, new PrepareRequest("fashion-mnist", new java.io.File(source).toURI().toString(), data,
                     PrepareRequest.DEFAULT_SHARD_SIZE, true, limit));
             String trainUri = new Path(data, Trainer.TRAIN_SPLIT).toString();
             SplitManifest train = SplitManifest.read(trainUri, sc.hadoopConfiguration());
 
-            double singleJvm = SingleJvmThroughput.imagesPerSecond(StartingPoint.freshNetwork(base, train, 0), trainUri,
-                    sc.hadoopConfiguration(), batch, BASELINE_WARMUP, baselineIterations);
-            out.printf("single JVM, no Spark, %d ND4J threads: %.1f images/s (%d minibatches of %d after %d warm-up)%n",
-                    Runtime.getRuntime().availableProcessors(), singleJvm, baselineIterations, batch, BASELINE_WARMUP);
+            double singleJvm = Double.NaN;
+            if (baselineIterations > 0) {
+                singleJvm = SingleJvmThroughput.imagesPerSecond(StartingPoint.freshNetwork(base, train, 0), trainUri,
+                        sc.hadoopConfiguration(), batch, BASELINE_WARMUP, baselineIterations);
+                out.printf("single JVM, no Spark, %d ND4J threads: %.1f images/s (%d minibatches of %d after %d warm-up)%n",
+                        Runtime.getRuntime().availableProcessors(), singleJvm, baselineIterations, batch, BASELINE_WARMUP);
+            }
 
             Map<TrainingMode, List<EpochMetrics>> results = new LinkedHashMap<>();
             for (TrainingMode mode : trainingModes) {
@@ -124,7 +136,7 @@ public final class TrainingBenchmarkCommand implements Callable<Integer> {
     private TrainRequest request(String data, String output, TrainingMode mode) {
         OptimizerSettings adam = new OptimizerSettings("adam", learningRate, 0.9, 0,
                 new LearningRateSchedule(LearningRateSchedule.Decay.COSINE, Math.min(1, epochs - 1), 1, 1.0));
-        return new TrainRequest(data, output, model, epochs, batch, adam, mode, averagingFrequency, SharingSettings.defaults(),
+        return new TrainRequest(data, output, model, epochs, batch, adam, mode, averagingFrequency, sharing.settings(),
                 epochs, false, seed, true);
     }
 

@@ -4,7 +4,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkresnet.data.spark.SparkContexts;
 import org.sparkresnet.jobs.train.LearningRateSchedule;
 import org.sparkresnet.jobs.train.OptimizerSettings;
-import org.sparkresnet.jobs.train.SharingSettings;
 import org.sparkresnet.jobs.train.TrainRequest;
 import org.sparkresnet.jobs.train.TrainResult;
 import org.sparkresnet.jobs.train.Trainer;
@@ -47,7 +46,7 @@ public final class TrainCommand implements Callable<Integer> {
     @ArgGroup(validate = false, heading = "%nParameter averaging (--mode averaging):%n")
     Averaging averaging = new Averaging();
     @ArgGroup(validate = false, heading = "%nGradient sharing (--mode sharing):%n")
-    Sharing sharing = new Sharing();
+    SharingOptions sharing = new SharingOptions();
     @ArgGroup(validate = false, heading = "%nRun:%n")
     Run run = new Run();
 
@@ -79,33 +78,6 @@ public final class TrainCommand implements Callable<Integer> {
     static final class Averaging {
         @Option(names = "--averaging-frequency", defaultValue = "5", description = "minibatches per worker between parameter averaging; default: ${DEFAULT-VALUE}")
         int frequency = 5;
-    }
-
-    static final class Sharing {
-        private static final SharingSettings DEFAULTS = SharingSettings.defaults();
-        @Option(names = "--threshold-algorithm", defaultValue = "adaptive", paramLabel = "adaptive|fixed",
-                description = "encoding threshold: adaptive (follows update sparsity) or fixed; default: ${DEFAULT-VALUE}")
-        String algorithm = DEFAULTS.threshold();
-        @Option(names = "--threshold", defaultValue = "1e-4", description = "the fixed threshold, or the adaptive one's start; default: ${DEFAULT-VALUE}")
-        double threshold = DEFAULTS.thresholdValue();
-        @Option(names = "--residual-clip", defaultValue = "5", description = "clip the unsent residual to this many thresholds...; default: ${DEFAULT-VALUE}")
-        double residualClip = DEFAULTS.residualClip();
-        @Option(names = "--residual-clip-every", defaultValue = "5", description = "...every this many iterations; default: ${DEFAULT-VALUE}")
-        int residualClipEvery = DEFAULTS.residualClipEvery();
-        @Option(names = "--aeron-port", defaultValue = "40123",
-                description = "UDP port of the driver; executor n uses this + 1 + n; default: ${DEFAULT-VALUE}")
-        int aeronPort = DEFAULTS.aeronPort();
-        @Option(names = "--controller-address", paramLabel = "IP",
-                description = "the driver's IP as executors reach it; default: 127.0.0.1 for local masters, else SPARK_PUBLIC_DNS / --network-mask / DL4J_VOID_IP")
-        String controllerAddress;
-        @Option(names = "--network-mask", paramLabel = "CIDR", description = "network the executors' addresses are in, e.g. 10.0.0.0/16")
-        String networkMask;
-        @Option(names = "--workers-per-node", defaultValue = "1", description = "trainer threads per executor; only 1 is supported (more can deadlock in DL4J M2)")
-        int workersPerNode = 1;
-
-        SharingSettings settings() {
-            return new SharingSettings(algorithm, threshold, residualClip, residualClipEvery, aeronPort, controllerAddress, networkMask, workersPerNode);
-        }
     }
 
     static final class Run {

@@ -6,8 +6,9 @@ import java.util.regex.Pattern;
 /**
  * Gradient-sharing settings (dl4j-spark-parameterserver SharedTrainingMaster).
  *
- * @param threshold          "adaptive" (the threshold follows the update sparsity; the default) or "fixed"
- * @param thresholdValue     the fixed threshold, or the adaptive algorithm's starting value
+ * @param threshold          "quantile" (sends a fixed fraction of the elements, see {@link QuantileThreshold}; the default), "adaptive"
+ *                           (DL4J's: keeps 0.01%-1% of the elements sent) or "fixed"
+ * @param thresholdValue     quantile's fraction of elements sent, the fixed threshold, or the adaptive one's start
  * @param residualClip       the residual (the part of an update not yet sent) is clipped to +-residualClip x threshold...
  * @param residualClipEvery  ...every this many iterations; large deltas are thrown away rather than sent late
  * @param aeronPort          UDP port of the Aeron transport on the driver and every executor
@@ -17,8 +18,9 @@ import java.util.regex.Pattern;
  */
 public record SharingSettings(String threshold, double thresholdValue, double residualClip, int residualClipEvery,
                               int aeronPort, String controllerAddress, String networkMask, int workersPerNode) {
-    public static final List<String> THRESHOLDS = List.of("adaptive", "fixed");
+    public static final List<String> THRESHOLDS = List.of("quantile", "adaptive", "fixed");
     public static final double DEFAULT_THRESHOLD = 1e-4; // DL4J's AdaptiveThresholdAlgorithm default
+    public static final double DEFAULT_FRACTION_SENT = 1.0 / 3;
     public static final int DEFAULT_AERON_PORT = 40123;
     private static final Pattern IPV4 = Pattern.compile("(\\d{1,3}\\.){3}\\d{1,3}");
     private static final Pattern MASK = Pattern.compile("(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2}");
@@ -42,9 +44,18 @@ public record SharingSettings(String threshold, double thresholdValue, double re
         TrainRequest.require(workersPerNode == 1, "--workers-per-node " + workersPerNode + WORKERS_PER_NODE_REFUSAL);
     }
 
-    /** Adaptive threshold from 1e-4, residual clipped to 5 x threshold every 5 iterations, port 40123, loopback. */
+    /**
+     * Quantile threshold sending a third of the elements (DL4J's adaptive default reached 0.80 test accuracy after one
+     * Fashion-MNIST epoch where this reaches 0.88, see {@link QuantileThreshold}), residual clipped to 5 x threshold
+     * every 5 iterations, port 40123, loopback.
+     */
     public static SharingSettings defaults() {
-        return new SharingSettings("adaptive", DEFAULT_THRESHOLD, 5.0, 5, DEFAULT_AERON_PORT, null, null, 1);
+        return new SharingSettings("quantile", DEFAULT_FRACTION_SENT, 5.0, 5, DEFAULT_AERON_PORT, null, null, 1);
+    }
+
+    /** --threshold when not given: quantile's fraction of elements sent, or the fixed/adaptive threshold. */
+    public static double defaultThresholdValue(String algorithm) {
+        return "quantile".equals(algorithm) ? DEFAULT_FRACTION_SENT : DEFAULT_THRESHOLD;
     }
 
     public SharingSettings withControllerAddress(String address) {

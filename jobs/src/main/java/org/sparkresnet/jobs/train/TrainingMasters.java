@@ -79,6 +79,7 @@ public final class TrainingMasters {
 
     static ThresholdAlgorithm thresholdAlgorithm(SharingSettings s) {
         return switch (s.threshold()) {
+            case "quantile" -> new QuantileThreshold(s.thresholdValue());
             case "adaptive" -> new AdaptiveThresholdAlgorithm(s.thresholdValue());
             case "fixed" -> new FixedThresholdAlgorithm(s.thresholdValue());
             default -> throw new IllegalArgumentException("--threshold-algorithm must be one of " + SharingSettings.THRESHOLDS

@@ -39,6 +39,20 @@ class TrainCommandTest {
     }
 
     @Test
+    void sharingDefaultsToSendingAThirdOfTheElements() {
+        TrainRequest r = parse("--data", "d", "--output", "o", "--mode", "sharing");
+        assertEquals("quantile", r.sharing().threshold());
+        assertEquals(1.0 / 3, r.sharing().thresholdValue(), 1e-12);
+        var algorithm = org.sparkresnet.jobs.train.TrainingMasters.gradientSharing(r, "local[2]").getThresholdAlgorithm();
+        assertEquals(1.0 / 3, ((org.sparkresnet.jobs.train.QuantileThreshold) algorithm).fraction(), 1e-12);
+        TrainRequest adaptive = parse("--data", "d", "--output", "o", "--mode", "sharing", "--threshold-algorithm", "adaptive");
+        assertEquals(1e-4, adaptive.sharing().thresholdValue(), "adaptive starts at DL4J's default when --threshold is not given");
+        IllegalArgumentException tooMuch = assertThrows(IllegalArgumentException.class,
+                () -> parse("--data", "d", "--output", "o", "--mode", "sharing", "--threshold", "1.5"));
+        assertEquals("--threshold must be in (0, 1), got 1.5", tooMuch.getMessage());
+    }
+
+    @Test
     void optimizerFlagsGiveTheScheduleUsersAskedFor() {
         TrainRequest r = parse("--data", "d", "--output", "o", "--updater", "sgd", "--lr", "0.4", "--warmup-epochs", "4",
                 "--lr-decay", "step", "--lr-step-epochs", "2", "--lr-step-factor", "0.5", "--epochs", "10");
