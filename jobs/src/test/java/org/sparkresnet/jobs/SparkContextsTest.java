@@ -3,6 +3,7 @@ package org.sparkresnet.jobs;
 import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.sparkresnet.data.spark.ExecutorThreads;
 import org.sparkresnet.data.spark.SparkContexts;
 import org.sparkresnet.runtime.JvmFlags;
 
@@ -40,6 +41,26 @@ class SparkContextsTest {
         assertTrue(options.startsWith(JvmFlags.asString()), options);
         assertTrue(options.endsWith("-XX:+UseG1GC"), options);
         assertTrue(JvmFlags.asString().contains("--add-opens=java.base/java.nio=ALL-UNNAMED"), "flags were filtered from the pom");
+    }
+
+    @Test
+    void executorsGetOneNativeThreadPerCoreOfEachWorker() {
+        assertEquals("1", SparkContexts.conf("t", null).get(ExecutorThreads.KEY), "one task per core by default");
+        System.setProperty("spark.task.cpus", "4");
+        System.setProperty("spark.executor.cores", "8");
+        try {
+            assertEquals("4", SparkContexts.conf("t", null).get(ExecutorThreads.KEY), "a task's cores");
+            assertEquals("8", SparkContexts.conf("t", null, ExecutorThreads.PER_EXECUTOR).get(ExecutorThreads.KEY),
+                    "gradient sharing's one trainer per executor gets all its cores");
+            System.setProperty(ExecutorThreads.KEY, "3");
+            assertEquals("3", SparkContexts.conf("t", null).get(ExecutorThreads.KEY), "the user's setting wins");
+        } finally {
+            System.clearProperty("spark.task.cpus");
+            System.clearProperty("spark.executor.cores");
+            System.clearProperty(ExecutorThreads.KEY);
+        }
+        assertEquals(false, SparkContexts.conf("t", null, ExecutorThreads.PER_EXECUTOR).contains(ExecutorThreads.KEY),
+                "executor cores unknown: ND4J's default");
     }
 
     @Test

@@ -7,7 +7,8 @@ import org.sparkresnet.runtime.JvmFlags;
 /**
  * Creates the SparkContext every job uses. spark-submit's --master (which arrives as the system property
  * spark.master) wins; a job's own --master comes next; local[*] is the default so a job runs out of the box.
- * Executors get the project's JVM flags (see {@link JvmFlags}) in front of whatever the user set.
+ * Executors get the project's JVM flags (see {@link JvmFlags}) in front of whatever the user set, and ND4J threads
+ * to match the cores each worker has (see {@link ExecutorThreads}).
  */
 public final class SparkContexts {
     public static final String DEFAULT_MASTER = "local[*]";
@@ -16,6 +17,10 @@ public final class SparkContexts {
     }
 
     public static SparkConf conf(String appName, String masterOption) {
+        return conf(appName, masterOption, ExecutorThreads.PER_TASK);
+    }
+
+    public static SparkConf conf(String appName, String masterOption, ExecutorThreads threads) {
         SparkConf conf = new SparkConf().setAppName(appName);
         if (!conf.contains("spark.master")) {
             conf.setMaster(masterOption == null || masterOption.isBlank() ? DEFAULT_MASTER : masterOption);
@@ -25,13 +30,18 @@ public final class SparkContexts {
         if (!userExecutorOptions.contains(flags)) {
             conf.set("spark.executor.extraJavaOptions", (flags + " " + userExecutorOptions).trim());
         }
+        threads.apply(conf);
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         conf.setIfMissing("spark.driver.maxResultSize", "2g");
         return conf;
     }
 
     public static JavaSparkContext create(String appName, String masterOption) {
+        return create(appName, masterOption, ExecutorThreads.PER_TASK);
+    }
+
+    public static JavaSparkContext create(String appName, String masterOption, ExecutorThreads threads) {
         JvmFlags.applySystemPropertiesIfAbsent();
-        return new JavaSparkContext(conf(appName, masterOption));
+        return new JavaSparkContext(conf(appName, masterOption, threads));
     }
 }

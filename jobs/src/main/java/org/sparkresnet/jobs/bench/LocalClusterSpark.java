@@ -20,13 +20,12 @@ public final class LocalClusterSpark {
 
     /**
      * The conf for {@code executors} executor JVMs of one core and {@code memoryMb} heap each. ND4J runs one
-     * thread per executor (one core each: more would oversubscribe the machine), and its off-heap memory is capped.
+     * thread per executor (SparkContexts gives each task's ND4J one thread per task CPU), and its off-heap memory is capped.
      */
     public static SparkConf conf(String appName, int executors, int memoryMb) {
         requireSparkHomeWithThisBuild();
         SparkConf conf = SparkContexts.conf(appName, "local-cluster[" + executors + ",1," + memoryMb + "]")
-                .set("spark.executor.memory", memoryMb + "m")
-                .setExecutorEnv("OMP_NUM_THREADS", "1");
+                .set("spark.executor.memory", memoryMb + "m");
         conf.set("spark.executor.extraJavaOptions", conf.get("spark.executor.extraJavaOptions")
                 + " -Dorg.bytedeco.javacpp.maxbytes=2G -Dorg.bytedeco.javacpp.maxphysicalbytes=4G");
         return conf;

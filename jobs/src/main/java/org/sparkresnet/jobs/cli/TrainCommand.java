@@ -1,6 +1,7 @@
 package org.sparkresnet.jobs.cli;
 
 import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkresnet.data.spark.ExecutorThreads;
 import org.sparkresnet.data.spark.SparkContexts;
 import org.sparkresnet.jobs.train.LearningRateSchedule;
 import org.sparkresnet.jobs.train.OptimizerSettings;
@@ -102,7 +103,8 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         TrainRequest request = request();
         PrintStream out = System.out;
-        try (JavaSparkContext sc = SparkContexts.create("resnet-train", run.master)) {
+        ExecutorThreads threads = request.mode() == TrainingMode.SHARING ? ExecutorThreads.PER_EXECUTOR : ExecutorThreads.PER_TASK;
+        try (JavaSparkContext sc = SparkContexts.create("resnet-train", run.master, threads)) {
             TrainResult result = new Trainer(sc, out, Duration.ofSeconds(run.progressSeconds)).run(request);
             out.printf("test accuracy %.4f%nmodel:   %s%nmetrics: %s%n", result.last().testAccuracy(), result.modelUri(), result.metricsUri());
         }
