@@ -7,8 +7,9 @@ import org.nd4j.linalg.api.buffer.DataType;
  * How the layers of a graph are configured, apart from the architecture.
  *
  * @param dataType       FLOAT for training; DOUBLE for gradient checks
- * @param fastBatchNorm  BatchNormalization with {@code useLogStd(false)}: only then does DL4J route BN through the
- *                       oneDNN helper. {@code false} gives DL4J's stock BN (log-std parameterisation).
+ * @param fastBatchNorm  {@link org.sparkresnet.model.layers.RowwiseBatchNormalization} (variance parameterisation,
+ *                       the project's batch-norm helper on CPU). {@code false} gives DL4J's stock BN (log-std
+ *                       parameterisation, DL4J's own code).
  */
 public record GraphSettings(DataType dataType, boolean fastBatchNorm) {
     public GraphSettings {

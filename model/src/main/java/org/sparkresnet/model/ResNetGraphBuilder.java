@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.sparkresnet.model.layers.RowwiseBatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -156,10 +157,11 @@ final class ResNetGraphBuilder {
     }
 
     private Node batchNorm(Node input, String name) {
-        graph.addLayer(name, new BatchNormalization.Builder()
+        BatchNormalization bn = new BatchNormalization.Builder()
                 .nIn(input.channels()).nOut(input.channels())
                 .useLogStd(!settings.fastBatchNorm())
-                .build(), input.name());
+                .build();
+        graph.addLayer(name, settings.fastBatchNorm() ? RowwiseBatchNormalization.of(bn) : bn, input.name());
         return new Node(name, input.channels());
     }
 

@@ -7,6 +7,8 @@ import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.sparkresnet.model.layers.RowwiseBatchNormHelper;
+import org.sparkresnet.model.layers.RowwiseBatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -22,7 +24,13 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  */
 public final class NativeRuntime {
     static final String ONEDNN_CONV_HELPER = "MKLDNNConvHelper";
+    static final String ROWWISE_BATCH_NORM_HELPER = RowwiseBatchNormHelper.class.getSimpleName();
     static final String ONEDNN_BATCH_NORM_HELPER = "MKLDNNBatchNormHelper";
+
+    /** The batch-norm helper the fast path uses on CPU in this JVM (see RowwiseBatchNormalization for the rule). */
+    static String expectedBatchNormHelper() {
+        return RowwiseBatchNormalization.usesRowwiseHelper() ? ROWWISE_BATCH_NORM_HELPER : ONEDNN_BATCH_NORM_HELPER;
+    }
     private static final String HELPERS_DISABLE_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
     private static final String PLATFORM_EXTENSION_PROPERTY = "org.bytedeco.javacpp.platform.extension";
 
@@ -66,7 +74,7 @@ public final class NativeRuntime {
                 problems.add("oneDNN is compiled in but switched off (Nd4jCpu.Environment.setUseONEDNN(false))");
             }
             expectHelper(problems, "convolution", state.convHelper(), ONEDNN_CONV_HELPER);
-            expectHelper(problems, "batch norm", state.batchNormHelper(), ONEDNN_BATCH_NORM_HELPER);
+            expectHelper(problems, "batch norm", state.batchNormHelper(), expectedBatchNormHelper());
         } else {
             // On an accelerator the fast path is the vendor helper (cuDNN); there is no oneDNN to check.
             expectHelper(problems, "convolution", state.convHelper(), null);
@@ -101,7 +109,7 @@ public final class NativeRuntime {
                 .addInputs("in")
                 .addLayer("conv", new ConvolutionLayer.Builder(3, 3).nIn(1).nOut(2).hasBias(false)
                         .activation(Activation.IDENTITY).build(), "in")
-                .addLayer("bn", new BatchNormalization.Builder().useLogStd(false).build(), "conv")
+                .addLayer("bn", RowwiseBatchNormalization.of(new BatchNormalization.Builder().useLogStd(false).build()), "conv")
                 .addLayer("pool", new GlobalPoolingLayer.Builder().build(), "bn")
                 .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(2)
                         .activation(Activation.SOFTMAX).build(), "pool")

@@ -4,6 +4,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import java.util.ArrayList;
 import java.util.stream.IntStream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashSet;
@@ -53,6 +54,20 @@ class GradientCheckTest {
         }
     }
 
+    /** The same nets with batch norm on the project's rowwise helper (which, unlike oneDNN's, runs in double). */
+    @ParameterizedTest
+    @EnumSource(Variant.class)
+    void tinyNetsPassDl4jGradientCheckOnTheRowwiseBatchNormHelper(Variant variant) {
+        System.setProperty(org.sparkresnet.model.layers.RowwiseBatchNormalization.POLICY_PROPERTY, "always");
+        try {
+            for (BlockKind block : BlockKind.values()) {
+                assertGradientsMatch(tinyNet(variant, block));
+            }
+        } finally {
+            System.clearProperty(org.sparkresnet.model.layers.RowwiseBatchNormalization.POLICY_PROPERTY);
+        }
+    }
+
     /**
      * Every code path of the builder at a size finite differences can afford (each parameter costs two forward
      * passes): stage 1 keeps the stem's width (identity shortcut for BASIC, 2 -> 4 projection for BOTTLENECK), stage 2
@@ -71,6 +86,13 @@ class GradientCheckTest {
         INDArray images = Nd4j.rand(DataType.DOUBLE, 3, INPUT.channels(), INPUT.height(), INPUT.width()).subi(0.5);
         INDArray labels = Nd4j.eye(3).castTo(DataType.DOUBLE);
 
+        boolean rowwise = org.sparkresnet.model.layers.RowwiseBatchNormalization.usesRowwiseHelper();
+        for (org.deeplearning4j.nn.api.Layer layer : graph.getLayers()) {
+            if (layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
+                assertEquals(rowwise, layer.getHelper() instanceof org.sparkresnet.model.layers.RowwiseBatchNormHelper,
+                        layer.conf().getLayer().getLayerName());
+            }
+        }
         boolean passed = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig()
                 .net(graph)
                 .inputs(new INDArray[] {images})
