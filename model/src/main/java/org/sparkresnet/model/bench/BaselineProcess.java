@@ -10,9 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs the stock-DL4J baseline in a child JVM. The native build is chosen when ND4J loads, so a fair "out of the
- * box" figure needs a fresh JVM: same flags and classpath as this one, but the plain linux-x86_64 build (empty
- * platform extension) and DL4J's layer helpers disabled, as M2.1 ships them.
+ * Runs a measurement in a child JVM, for settings fixed when ND4J loads. The stock-DL4J baseline: same flags and
+ * classpath as this one, but the plain linux-x86_64 build (empty platform extension) and DL4J's layer helpers
+ * disabled, as M2.1 ships them. Single-threaded trainers: OMP_NUM_THREADS=1, read by the native library at start.
  */
 final class BaselineProcess {
     static final String PLAIN_BUILD = "-Dorg.bytedeco.javacpp.platform.extension=";
@@ -21,20 +21,27 @@ final class BaselineProcess {
     private BaselineProcess() {
     }
 
-    /** Runs the child, echoes its output with a prefix, and returns its figures. */
+    /** Runs the stock child, echoes its output with a prefix, and returns its figures. */
     static Throughput run(String label, List<String> childArguments) throws IOException, InterruptedException {
+        return run(label, List.of(PLAIN_BUILD, HELPERS_OFF), java.util.Map.of(), childArguments);
+    }
+
+    /** Runs a child with this JVM's flags plus {@code jvmOverrides} and extra environment, and returns its figures. */
+    static Throughput run(String label, List<String> jvmOverrides, java.util.Map<String, String> environment,
+                          List<String> childArguments) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        // Later -D values win, so the two overrides follow this JVM's own flags.
+        // Later -D values win, so the overrides follow this JVM's own flags.
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        command.add(PLAIN_BUILD);
-        command.add(HELPERS_OFF);
+        command.addAll(jvmOverrides);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(ModelBenchmark.class.getName());
         command.addAll(childArguments);
 
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         Throughput result = null;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
@@ -42,13 +49,13 @@ final class BaselineProcess {
                 if (Throughput.isResultLine(line)) {
                     result = Throughput.parseResultLine(label, line);
                 } else if (line.startsWith("runtime:") || line.startsWith("Exception") || line.contains("Error")) {
-                    System.out.println("  [baseline JVM] " + line);
+                    System.out.println("  [child JVM] " + line);
                 }
             }
         }
         int exit = process.waitFor();
         if (exit != 0 || result == null) {
-            throw new IllegalStateException("baseline JVM exited with " + exit + " and " + (result == null ? "no" : "a")
+            throw new IllegalStateException("child JVM exited with " + exit + " and " + (result == null ? "no" : "a")
                     + " result line; command: " + String.join(" ", command));
         }
         return result;

@@ -33,7 +33,8 @@ public final class ModelBenchmark implements Callable<Integer> {
 
     /** The measured configurations. */
     enum Case {
-        RESNET20("resnet20"), RESNET50("resnet50"), STOCK_RESNET20("stock-resnet20"), RESNET50_MEMORY("resnet50-memory");
+        RESNET20("resnet20"), RESNET20_WORKERS("resnet20-workers"), RESNET50("resnet50"), STOCK_RESNET20("stock-resnet20"),
+        RESNET50_MEMORY("resnet50-memory");
 
         final String cliName;
 
@@ -67,8 +68,9 @@ public final class ModelBenchmark implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "10", description = "Untimed warm-up iterations first (default: ${DEFAULT-VALUE}).")
     private int warmup;
 
-    @Option(names = "--cases", split = ",", defaultValue = "resnet20,resnet50,stock-resnet20",
-            description = "Comma-separated: resnet20, resnet50, stock-resnet20, resnet50-memory (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cases", split = ",", defaultValue = "resnet20,resnet20-workers,resnet50,stock-resnet20",
+            description = "Comma-separated: resnet20, resnet20-workers (one single-threaded trainer per core in one JVM, as"
+                    + " local[N] and one-core executors train), resnet50, stock-resnet20, resnet50-memory (default: ${DEFAULT-VALUE}).")
     private List<String> cases;
 
     @Option(names = "--memory-iterations", defaultValue = "5",
@@ -78,6 +80,10 @@ public final class ModelBenchmark implements Callable<Integer> {
     /** Set by the parent when it launches the baseline JVM: measure stock ResNet-20 and print a result line. */
     @Option(names = "--stock-child", hidden = true)
     private boolean stockChild;
+
+    /** Set by the parent for resnet20-workers: train this many ResNet-20s at once, one thread each, and print a result line. */
+    @Option(names = "--workers-child", hidden = true)
+    private int workersChild;
 
     @Override
     public Integer call() throws Exception {
@@ -91,6 +97,14 @@ public final class ModelBenchmark implements Callable<Integer> {
         }
         ThroughputMeter meter = new ThroughputMeter(warmup, iterations);
         System.out.println("runtime: " + NativeRuntime.describe());
+        if (workersChild > 0) {
+            List<ComputationGraph> graphs = new ArrayList<>();
+            for (int i = 0; i < workersChild; i++) {
+                graphs.add(ResNets.build(resnet20()));
+            }
+            System.out.println(meter.measureTogether("workers", graphs, SMALL, 10, SMALL_BATCH).toResultLine());
+            return 0;
+        }
         if (stockChild) {
             Throughput stock = meter.measure("stock", ResNets.build(resnet20(), GraphSettings.stock()), SMALL, 10, SMALL_BATCH);
             System.out.println(stock.toResultLine());
@@ -111,6 +125,12 @@ public final class ModelBenchmark implements Callable<Integer> {
             switch (c) {
                 case RESNET20 -> fast = print(meter.measure("resnet20 1x28x28, oneDNN build + helpers (this project)",
                         ResNets.build(resnet20()), SMALL, 10, SMALL_BATCH));
+                case RESNET20_WORKERS -> {
+                    int cores = Runtime.getRuntime().availableProcessors();
+                    print(BaselineProcess.run("resnet20 1x28x28, " + cores + " trainers x 1 thread, one JVM (this project)",
+                            List.of(), java.util.Map.of("OMP_NUM_THREADS", "1"), List.of("--workers-child", Integer.toString(cores),
+                                    "--warmup", Integer.toString(warmup), "--iterations", Integer.toString(iterations))));
+                }
                 case RESNET50 -> print(meter.measure("resnet50 3x224x224, oneDNN build + helpers (this project)",
                         ResNets.build(ModelRequest.of("resnet50", IMAGENET, 1000)), IMAGENET, 1000, IMAGENET_BATCH));
                 case STOCK_RESNET20 -> stock = print(BaselineProcess.run(

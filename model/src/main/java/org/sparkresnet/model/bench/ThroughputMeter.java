@@ -56,6 +56,65 @@ final class ThroughputMeter {
         return new Throughput(label, batch, train, inference, coresBusy, otherCoresBusy);
     }
 
+    /**
+     * N graphs trained (then run for inference) at once, one thread each, as N Spark tasks train in one executor
+     * JVM; after every thread's warm-up, all start together. Images/s are the sum over the graphs.
+     */
+    Throughput measureTogether(String label, java.util.List<ComputationGraph> graphs, InputShape input, int numClasses, int batch)
+            throws InterruptedException {
+        int n = graphs.size();
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(n + 1);
+        java.util.concurrent.CyclicBarrier trained = new java.util.concurrent.CyclicBarrier(n + 1);
+        java.util.concurrent.CyclicBarrier inferred = new java.util.concurrent.CyclicBarrier(n + 1);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.List<Thread> threads = new java.util.ArrayList<>();
+        for (ComputationGraph graph : graphs) {
+            Thread thread = new Thread(() -> {
+                try {
+                    DataSet data = randomBatch(input, numClasses, batch);
+                    for (int i = 0; i < warmup; i++) {
+                        graph.fit(data);
+                        graph.output(false, data.getFeatures());
+                    }
+                    start.await();
+                    for (int i = 0; i < iterations; i++) {
+                        graph.fit(data);
+                    }
+                    trained.await();
+                    for (int i = 0; i < iterations; i++) {
+                        graph.output(false, data.getFeatures());
+                    }
+                    inferred.await();
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                    start.reset();
+                    trained.reset();
+                    inferred.reset();
+                }
+            }, "trainer-" + threads.size());
+            thread.setDaemon(true);
+            threads.add(thread);
+            thread.start();
+        }
+        try {
+            start.await();
+            long t0 = System.nanoTime();
+            long cpuStart = processCpuNanos();
+            double machineBusyStart = machineBusySeconds();
+            trained.await();
+            long trainNanos = System.nanoTime() - t0;
+            double ownCpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
+            double otherCoresBusy = Math.max(0, machineBusySeconds() - machineBusyStart - ownCpuSeconds) / (trainNanos / 1e9);
+            long t1 = System.nanoTime();
+            inferred.await();
+            long inferNanos = System.nanoTime() - t1;
+            return new Throughput(label, batch, n * imagesPerSecond(batch, trainNanos), n * imagesPerSecond(batch, inferNanos),
+                    ownCpuSeconds / (trainNanos / 1e9), otherCoresBusy);
+        } catch (java.util.concurrent.BrokenBarrierException e) {
+            throw new IllegalStateException("a trainer thread failed", failure.get() != null ? failure.get() : e);
+        }
+    }
+
     /** Busy CPU time of the whole machine, all cores, from the first line of /proc/stat (USER_HZ = 100); NaN off Linux. */
     private static double machineBusySeconds() {
         try {
