@@ -14,7 +14,7 @@ import java.util.Arrays;
  * away whatever an element accumulates beyond a few thresholds. DL4J's adaptive algorithm keeps the share of elements
  * sent between 0.01% and 1%, which forces the threshold to about 100 times the mean update: most of the update mass
  * piles up in the residual and is clipped away, and ResNet-20 with Adam trained far behind parameter averaging
- * (test accuracy 0.80 after one Fashion-MNIST epoch against 0.87). Sending a fixed fraction (a third by default)
+ * (test accuracy 0.80 after one Fashion-MNIST epoch against 0.87). Sending a fixed fraction (half by default)
  * keeps the threshold near the size of the larger updates, so it follows the learning-rate schedule and any updater;
  * above 1/16 of the elements DL4J switches to its 2-bit bitmap encoding, whose size (1/16 of the float32 vector:
  * 68 KB for ResNet-20, 6.4 MB for ResNet-50 per worker and iteration) does not grow with the fraction.

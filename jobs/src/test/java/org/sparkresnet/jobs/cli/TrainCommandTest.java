@@ -39,12 +39,12 @@ class TrainCommandTest {
     }
 
     @Test
-    void sharingDefaultsToSendingAThirdOfTheElements() {
+    void sharingDefaultsToSendingHalfOfTheElements() {
         TrainRequest r = parse("--data", "d", "--output", "o", "--mode", "sharing");
         assertEquals("quantile", r.sharing().threshold());
-        assertEquals(1.0 / 3, r.sharing().thresholdValue(), 1e-12);
+        assertEquals(0.5, r.sharing().thresholdValue(), 1e-12);
         var algorithm = org.sparkresnet.jobs.train.TrainingMasters.gradientSharing(r, "local[2]").getThresholdAlgorithm();
-        assertEquals(1.0 / 3, ((org.sparkresnet.jobs.train.QuantileThreshold) algorithm).fraction(), 1e-12);
+        assertEquals(0.5, ((org.sparkresnet.jobs.train.QuantileThreshold) algorithm).fraction(), 1e-12);
         TrainRequest adaptive = parse("--data", "d", "--output", "o", "--mode", "sharing", "--threshold-algorithm", "adaptive");
         assertEquals(1e-4, adaptive.sharing().thresholdValue(), "adaptive starts at DL4J's default when --threshold is not given");
         IllegalArgumentException tooMuch = assertThrows(IllegalArgumentException.class,
