@@ -7,8 +7,6 @@ import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
-import org.sparkresnet.model.layers.RowwiseBatchNormHelper;
-import org.sparkresnet.model.layers.RowwiseBatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -16,6 +14,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.sparkresnet.model.layers.RowwiseBatchNormHelper;
+import org.sparkresnet.model.layers.RowwiseBatchNormalization;
 
 /**
  * Reports, and on request insists on, DL4J's fast CPU path: the oneDNN build of libnd4j plus the oneDNN

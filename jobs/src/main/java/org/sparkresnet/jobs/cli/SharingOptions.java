@@ -10,7 +10,7 @@ public final class SharingOptions {
             description = "encoding threshold: quantile (sends a fixed fraction of the elements each iteration), adaptive (DL4J's:"
                     + " keeps 0.01%%-1%% of the elements sent) or fixed; default: ${DEFAULT-VALUE}")
     String algorithm = DEFAULTS.threshold();
-    @Option(names = "--threshold", paramLabel = "X", description = "quantile: the fraction of elements sent (default 0.5); fixed: the threshold; adaptive: its start (default " + SharingSettings.DEFAULT_THRESHOLD + ")")
+    @Option(names = "--threshold", paramLabel = "X", description = "quantile: the fraction of elements sent (default " + SharingSettings.DEFAULT_FRACTION_SENT + "); fixed: the threshold; adaptive: its start (default " + SharingSettings.DEFAULT_THRESHOLD + ")")
     Double threshold;
     @Option(names = "--residual-clip", defaultValue = "5", description = "clip the unsent residual to this many thresholds...; default: ${DEFAULT-VALUE}")
     double residualClip = DEFAULTS.residualClip();

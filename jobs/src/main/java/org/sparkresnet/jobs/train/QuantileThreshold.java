@@ -29,7 +29,7 @@ public final class QuantileThreshold implements ThresholdAlgorithm {
     static final double FLOOR = 1e-12;
 
     private final double fraction;
-    private double lastThreshold = Double.NaN;
+    private double lastThreshold = Double.NaN; // for toString(): what a worker's log shows
 
     /** @param fraction the share of elements to send each iteration, in (0, 1) */
     public QuantileThreshold(double fraction) {
@@ -41,11 +41,6 @@ public final class QuantileThreshold implements ThresholdAlgorithm {
 
     public double fraction() {
         return fraction;
-    }
-
-    /** The threshold of the last iteration on this instance, NaN before the first. */
-    public double lastThreshold() {
-        return lastThreshold;
     }
 
     @Override

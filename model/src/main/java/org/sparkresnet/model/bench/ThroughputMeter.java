@@ -32,28 +32,23 @@ final class ThroughputMeter {
         for (int i = 0; i < warmup; i++) {
             graph.fit(data);
         }
-        long start = System.nanoTime();
-        long cpuStart = processCpuNanos();
-        double machineBusyStart = machineBusySeconds();
+        CpuWindow window = CpuWindow.open();
         for (int i = 0; i < iterations; i++) {
             graph.fit(data);
         }
-        long trainNanos = System.nanoTime() - start;
-        double ownCpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
-        double coresBusy = ownCpuSeconds / (trainNanos / 1e9);
-        double otherCoresBusy = Math.max(0, machineBusySeconds() - machineBusyStart - ownCpuSeconds) / (trainNanos / 1e9);
-        double train = imagesPerSecond(batch, trainNanos);
+        window.close();
+        double train = imagesPerSecond(batch, window.nanos);
 
         INDArray features = data.getFeatures();
         for (int i = 0; i < warmup; i++) {
             graph.output(false, features);
         }
-        start = System.nanoTime();
+        long start = System.nanoTime();
         for (int i = 0; i < iterations; i++) {
             graph.output(false, features);
         }
         double inference = imagesPerSecond(batch, System.nanoTime() - start);
-        return new Throughput(label, batch, train, inference, coresBusy, otherCoresBusy);
+        return new Throughput(label, batch, train, inference, window.coresBusy(), window.otherCoresBusy());
     }
 
     /**
@@ -67,8 +62,8 @@ final class ThroughputMeter {
         java.util.concurrent.CyclicBarrier trained = new java.util.concurrent.CyclicBarrier(n + 1);
         java.util.concurrent.CyclicBarrier inferred = new java.util.concurrent.CyclicBarrier(n + 1);
         java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.List<Thread> threads = new java.util.ArrayList<>();
-        for (ComputationGraph graph : graphs) {
+        for (int w = 0; w < n; w++) {
+            ComputationGraph graph = graphs.get(w);
             Thread thread = new Thread(() -> {
                 try {
                     DataSet data = randomBatch(input, numClasses, batch);
@@ -91,27 +86,50 @@ final class ThroughputMeter {
                     trained.reset();
                     inferred.reset();
                 }
-            }, "trainer-" + threads.size());
+            }, "trainer-" + w);
             thread.setDaemon(true);
-            threads.add(thread);
             thread.start();
         }
         try {
             start.await();
-            long t0 = System.nanoTime();
-            long cpuStart = processCpuNanos();
-            double machineBusyStart = machineBusySeconds();
+            CpuWindow window = CpuWindow.open();
             trained.await();
-            long trainNanos = System.nanoTime() - t0;
-            double ownCpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
-            double otherCoresBusy = Math.max(0, machineBusySeconds() - machineBusyStart - ownCpuSeconds) / (trainNanos / 1e9);
-            long t1 = System.nanoTime();
+            window.close();
+            long inferStart = System.nanoTime();
             inferred.await();
-            long inferNanos = System.nanoTime() - t1;
-            return new Throughput(label, batch, n * imagesPerSecond(batch, trainNanos), n * imagesPerSecond(batch, inferNanos),
-                    ownCpuSeconds / (trainNanos / 1e9), otherCoresBusy);
+            long inferNanos = System.nanoTime() - inferStart;
+            return new Throughput(label, batch, n * imagesPerSecond(batch, window.nanos), n * imagesPerSecond(batch, inferNanos),
+                    window.coresBusy(), window.otherCoresBusy());
         } catch (java.util.concurrent.BrokenBarrierException e) {
             throw new IllegalStateException("a trainer thread failed", failure.get() != null ? failure.get() : e);
+        }
+    }
+
+    /** Wall time, this process's CPU time and the machine's busy time over the timed training iterations. */
+    private static final class CpuWindow {
+        private final long start = System.nanoTime();
+        private final long cpuStart = processCpuNanos();
+        private final double machineBusyStart = machineBusySeconds();
+        private long nanos;
+        private double ownCpuSeconds;
+        private double machineBusy;
+
+        static CpuWindow open() {
+            return new CpuWindow();
+        }
+
+        void close() {
+            nanos = System.nanoTime() - start;
+            ownCpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
+            machineBusy = machineBusySeconds() - machineBusyStart;
+        }
+
+        double coresBusy() {
+            return ownCpuSeconds / (nanos / 1e9);
+        }
+
+        double otherCoresBusy() {
+            return Math.max(0, machineBusy - ownCpuSeconds) / (nanos / 1e9);
         }
     }
 

@@ -57,15 +57,16 @@ public final class RowwiseBatchNormHelper implements BatchNormalizationHelper {
         long n = x.size(0);
         long c = x.size(1);
         INDArray rows = rows(x);
+        double count = (double) n * rows.size(1);
         INDArray m;
         INDArray v;
         if (training) {
-            m = perChannelSum(rowSums(rows), n, c).divi((double) n * rows.size(1));
+            m = perChannelSum(rowSums(rows), n, c).divi(count);
             // two passes (centre, then square) rather than E[x^2] - E[x]^2, which cancels badly in float
             INDArray squares = workspaceMgr.dup(ArrayType.FF_WORKING_MEM, rows, 'c');
             squares.subiColumnVector(perRowRepeat(m, n));
             squares.muli(squares);
-            v = perChannelSum(rowSums(squares), n, c).divi((double) n * rows.size(1));
+            v = perChannelSum(rowSums(squares), n, c).divi(count);
             cache(m, v);
         } else {
             m = mean.reshape(c);
