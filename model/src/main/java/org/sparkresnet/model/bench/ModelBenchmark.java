@@ -3,6 +3,7 @@ package org.sparkresnet.model.bench;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.sparkresnet.model.GraphSettings;
@@ -127,13 +128,13 @@ public final class ModelBenchmark implements Callable<Integer> {
                         ResNets.build(resnet20()), SMALL, 10, SMALL_BATCH));
                 case RESNET20_WORKERS -> {
                     int cores = Runtime.getRuntime().availableProcessors();
-                    print(BaselineProcess.run("resnet20 1x28x28, " + cores + " trainers x 1 thread, one JVM (this project)",
-                            List.of(), java.util.Map.of("OMP_NUM_THREADS", "1"), List.of("--workers-child", Integer.toString(cores),
+                    print(ChildJvmMeasurement.run("resnet20 1x28x28, " + cores + " trainers x 1 thread, one JVM (this project)",
+                            List.of(), Map.of("OMP_NUM_THREADS", "1"), List.of("--workers-child", Integer.toString(cores),
                                     "--warmup", Integer.toString(warmup), "--iterations", Integer.toString(iterations))));
                 }
                 case RESNET50 -> print(meter.measure("resnet50 3x224x224, oneDNN build + helpers (this project)",
                         ResNets.build(ModelRequest.of("resnet50", IMAGENET, 1000)), IMAGENET, 1000, IMAGENET_BATCH));
-                case STOCK_RESNET20 -> stock = print(BaselineProcess.run(
+                case STOCK_RESNET20 -> stock = print(ChildJvmMeasurement.stock(
                         "resnet20 1x28x28, stock DL4J (child JVM, plain build, no helpers)",
                         List.of("--stock-child", "--warmup", Integer.toString(warmup), "--iterations", Integer.toString(iterations))));
                 case RESNET50_MEMORY -> measureMemory();

@@ -8,26 +8,27 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Runs a measurement in a child JVM, for settings fixed when ND4J loads. The stock-DL4J baseline: same flags and
- * classpath as this one, but the plain linux-x86_64 build (empty platform extension) and DL4J's layer helpers
- * disabled, as M2.1 ships them. Single-threaded trainers: OMP_NUM_THREADS=1, read by the native library at start.
+ * Runs a measurement of {@link ModelBenchmark} in a child JVM, for settings fixed when ND4J loads: the stock-DL4J
+ * baseline (same flags and classpath as this JVM, but the plain linux-x86_64 build and DL4J's layer helpers disabled,
+ * as M2.1 ships them) and single-threaded trainers (OMP_NUM_THREADS=1, read by the native library at start).
  */
-final class BaselineProcess {
+final class ChildJvmMeasurement {
     static final String PLAIN_BUILD = "-Dorg.bytedeco.javacpp.platform.extension=";
     static final String HELPERS_OFF = "-Dorg.eclipse.deeplearning4j.helpers.disable=true";
 
-    private BaselineProcess() {
+    private ChildJvmMeasurement() {
     }
 
-    /** Runs the stock child, echoes its output with a prefix, and returns its figures. */
-    static Throughput run(String label, List<String> childArguments) throws IOException, InterruptedException {
-        return run(label, List.of(PLAIN_BUILD, HELPERS_OFF), java.util.Map.of(), childArguments);
+    /** Runs the stock-DL4J child, echoes its runtime line and errors with a prefix, and returns its figures. */
+    static Throughput stock(String label, List<String> childArguments) throws IOException, InterruptedException {
+        return run(label, List.of(PLAIN_BUILD, HELPERS_OFF), Map.of(), childArguments);
     }
 
     /** Runs a child with this JVM's flags plus {@code jvmOverrides} and extra environment, and returns its figures. */
-    static Throughput run(String label, List<String> jvmOverrides, java.util.Map<String, String> environment,
+    static Throughput run(String label, List<String> jvmOverrides, Map<String, String> environment,
                           List<String> childArguments) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
