@@ -19,6 +19,7 @@ import org.sparkresnet.jobs.metrics.EpochMetrics;
 import org.sparkresnet.jobs.metrics.MetricsLog;
 import org.sparkresnet.jobs.store.ModelStore;
 import org.sparkresnet.jobs.train.TrainRequest;
+import org.sparkresnet.jobs.train.TrainingAugmentation;
 import org.sparkresnet.jobs.train.TrainResult;
 import org.sparkresnet.jobs.train.Trainer;
 
@@ -101,6 +102,32 @@ class TrainJobTest {
         SparkEvaluation.Result eval = Evaluator.run(sc, result.modelUri(), new Path(dataUri, "test").toString());
         assertEquals(result.last().testAccuracy(), eval.accuracy(), 1e-9);
         assertTrue(eval.accuracy() > 0.3, "3 epochs on 640 images should beat chance (0.1) clearly: " + eval.accuracy());
+    }
+
+    @Test
+    void augmentFlipMirrorsSomeTrainingImagesAndKeepsTheRest() {
+        TrainRequest plain = new TrainRequest(dataUri, "file:/unused", "resnet20", 1, 32, "adam", 1e-3, 0.9, 0, 2, 7, false);
+        DataSet stored = Trainer.trainingMinibatches(sc, plain, 1).first();
+        DataSet flipped = Trainer.trainingMinibatches(sc, plain.withAugment(TrainingAugmentation.FLIP), 1).first();
+        assertEquals(stored.getLabels(), flipped.getLabels(), "the same examples in the same order, labels untouched");
+        int mirrored = 0;
+        int width = (int) stored.getFeatures().size(3);
+        for (int i = 0; i < stored.numExamples(); i++) {
+            float[] original = stored.getFeatures().slice(i).dup().data().asFloat();
+            float[] seen = flipped.getFeatures().slice(i).dup().data().asFloat();
+            float[] mirror = original.clone();
+            for (int row = 0; row < original.length / width; row++) {
+                for (int x = 0; x < width; x++) {
+                    mirror[row * width + x] = original[row * width + width - 1 - x];
+                }
+            }
+            boolean same = java.util.Arrays.equals(original, seen);
+            boolean isMirror = java.util.Arrays.equals(mirror, seen);
+            assertTrue(same || isMirror, "example " + i + " is neither the stored image nor its mirror");
+            mirrored += isMirror && !same ? 1 : 0;
+        }
+        assertTrue(mirrored > 4 && mirrored < stored.numExamples() - 4, "about half of 32 mirrored, got " + mirrored);
+        assertTrue(printed.contains("augmentation: none"), printed);
     }
 
     @Test

@@ -17,6 +17,7 @@ import org.sparkresnet.jobs.train.StartingPoint;
 import org.sparkresnet.jobs.train.TrainRequest;
 import org.sparkresnet.jobs.train.TrainResult;
 import org.sparkresnet.jobs.train.Trainer;
+import org.sparkresnet.jobs.train.TrainingAugmentation;
 import org.sparkresnet.jobs.train.TrainingMode;
 import org.sparkresnet.runtime.NativeRuntime;
 import picocli.CommandLine.ArgGroup;
@@ -137,7 +138,7 @@ public final class TrainingBenchmarkCommand implements Callable<Integer> {
         OptimizerSettings adam = new OptimizerSettings("adam", learningRate, 0.9, 0,
                 new LearningRateSchedule(LearningRateSchedule.Decay.COSINE, Math.min(1, epochs - 1), 1, 1.0));
         return new TrainRequest(data, output, model, epochs, batch, adam, mode, averagingFrequency, sharing.settings(),
-                epochs, false, seed, true);
+                epochs, false, seed, true, TrainingAugmentation.NONE);
     }
 
     /** Per-epoch table and per-mode summary. */

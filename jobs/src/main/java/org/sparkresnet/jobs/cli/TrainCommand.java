@@ -8,6 +8,7 @@ import org.sparkresnet.jobs.train.OptimizerSettings;
 import org.sparkresnet.jobs.train.TrainRequest;
 import org.sparkresnet.jobs.train.TrainResult;
 import org.sparkresnet.jobs.train.Trainer;
+import org.sparkresnet.jobs.train.TrainingAugmentation;
 import org.sparkresnet.jobs.train.TrainingMode;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -39,6 +40,11 @@ public final class TrainCommand implements Callable<Integer> {
             description = "averaging: parameter averaging every --averaging-frequency minibatches; sharing: asynchronous "
                     + "threshold-encoded gradient sharing over Aeron (UDP); default: ${DEFAULT-VALUE}")
     String mode;
+    @Option(names = "--augment", defaultValue = "none", paramLabel = "none|flip|crop-flip",
+            description = "random variation of the training images, new in every epoch: flip (left-right, half of the time;"
+                    + " not for digits) or crop-flip (random crop of 8-100%% of the area, resized back, then flip: the ImageNet"
+                    + " recipe); default: ${DEFAULT-VALUE}")
+    String augment;
     @Option(names = "--seed", defaultValue = "42", description = "random seed (weights, shuffling); default: ${DEFAULT-VALUE}")
     long seed;
 
@@ -96,7 +102,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     TrainRequest request() {
         return new TrainRequest(data, output, model, epochs, batch, optimizer.settings(), TrainingMode.parse(mode),
-                averaging.frequency, sharing.settings(), run.checkpointEvery, run.resume, seed, run.overwrite);
+                averaging.frequency, sharing.settings(), run.checkpointEvery, run.resume, seed, run.overwrite,
+                TrainingAugmentation.parse(augment));
     }
 
     @Override

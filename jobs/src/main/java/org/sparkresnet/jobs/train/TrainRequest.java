@@ -12,10 +12,11 @@ import java.util.Objects;
  * @param sharing            sharing mode: gradient-sharing settings (ignored in averaging mode)
  * @param checkpointEvery    write a checkpoint every this many epochs (the last epoch always gets model.zip)
  * @param resume             continue from the newest complete checkpoint in the output, if there is one
+ * @param augment            random variation applied to the training images as they are read, new in every epoch
  */
 public record TrainRequest(String dataUri, String outputUri, String model, int epochs, int batchSize,
                            OptimizerSettings optimizer, TrainingMode mode, int averagingFrequency, SharingSettings sharing,
-                           int checkpointEvery, boolean resume, long seed, boolean overwrite) {
+                           int checkpointEvery, boolean resume, long seed, boolean overwrite, TrainingAugmentation augment) {
 
     public TrainRequest {
         require(dataUri != null && !dataUri.isBlank(), "--data is required");
@@ -28,6 +29,7 @@ public record TrainRequest(String dataUri, String outputUri, String model, int e
         require(averagingFrequency >= 1, "--averaging-frequency must be at least 1, got " + averagingFrequency);
         Objects.requireNonNull(sharing, "sharing");
         require(checkpointEvery >= 1, "--checkpoint-every must be at least 1, got " + checkpointEvery);
+        Objects.requireNonNull(augment, "augment");
         require(!(resume && overwrite), "--resume and --overwrite contradict each other: resume continues the run in --output, "
                 + "overwrite replaces it");
     }
@@ -37,37 +39,43 @@ public record TrainRequest(String dataUri, String outputUri, String model, int e
                         double learningRate, double momentum, double weightDecay, int averagingFrequency, long seed, boolean overwrite) {
         this(dataUri, outputUri, model, epochs, batchSize,
                 new OptimizerSettings(updater, learningRate, momentum, weightDecay, LearningRateSchedule.CONSTANT),
-                TrainingMode.AVERAGING, averagingFrequency, SharingSettings.defaults(), 1, false, seed, overwrite);
+                TrainingMode.AVERAGING, averagingFrequency, SharingSettings.defaults(), 1, false, seed, overwrite,
+                TrainingAugmentation.NONE);
     }
 
     public TrainRequest withMode(TrainingMode newMode) {
         return new TrainRequest(dataUri, outputUri, model, epochs, batchSize, optimizer, newMode, averagingFrequency, sharing,
-                checkpointEvery, resume, seed, overwrite);
+                checkpointEvery, resume, seed, overwrite, augment);
     }
 
     public TrainRequest withEpochs(int newEpochs) {
         return new TrainRequest(dataUri, outputUri, model, newEpochs, batchSize, optimizer, mode, averagingFrequency, sharing,
-                checkpointEvery, resume, seed, overwrite);
+                checkpointEvery, resume, seed, overwrite, augment);
     }
 
     public TrainRequest withOptimizer(OptimizerSettings newOptimizer) {
         return new TrainRequest(dataUri, outputUri, model, epochs, batchSize, newOptimizer, mode, averagingFrequency, sharing,
-                checkpointEvery, resume, seed, overwrite);
+                checkpointEvery, resume, seed, overwrite, augment);
     }
 
     public TrainRequest withResume(boolean newResume) {
         return new TrainRequest(dataUri, outputUri, model, epochs, batchSize, optimizer, mode, averagingFrequency, sharing,
-                checkpointEvery, newResume, seed, overwrite);
+                checkpointEvery, newResume, seed, overwrite, augment);
     }
 
     public TrainRequest withCheckpointEvery(int every) {
         return new TrainRequest(dataUri, outputUri, model, epochs, batchSize, optimizer, mode, averagingFrequency, sharing,
-                every, resume, seed, overwrite);
+                every, resume, seed, overwrite, augment);
     }
 
     public TrainRequest withSharing(SharingSettings newSharing) {
         return new TrainRequest(dataUri, outputUri, model, epochs, batchSize, optimizer, mode, averagingFrequency, newSharing,
-                checkpointEvery, resume, seed, overwrite);
+                checkpointEvery, resume, seed, overwrite, augment);
+    }
+
+    public TrainRequest withAugment(TrainingAugmentation newAugment) {
+        return new TrainRequest(dataUri, outputUri, model, epochs, batchSize, optimizer, mode, averagingFrequency, sharing,
+                checkpointEvery, resume, seed, overwrite, newAugment);
     }
 
     static void require(boolean condition, String message) {

@@ -70,9 +70,10 @@ public final class Trainer {
         out.println(NativeRuntime.describe());
         StartingPoint start = StartingPoint.of(request, train, checkpoints, conf);
         ComputationGraph net = start.network();
-        out.printf("model %s: %,d parameters, input %s, %d classes; data %s: %,d training / %,d test images; %s mode%n",
+        out.printf("model %s: %,d parameters, input %s, %d classes; data %s: %,d training / %,d test images; %s mode;"
+                        + " augmentation: %s%n",
                 request.model(), net.numParams(), train.shape(), train.labelNames().size(), request.dataUri(),
-                train.numExamples(), test.numExamples(), request.mode().flag());
+                train.numExamples(), test.numExamples(), request.mode().flag(), request.augment().flag());
         if (start.epochsDone() > 0) {
             out.printf("resuming after epoch %d of %d from %s%n", start.epochsDone(), request.epochs(), checkpoints.dir());
         }
@@ -98,8 +99,7 @@ public final class Trainer {
                 TrainingProgress.Snapshot before = progress.snapshot();
                 epochCounter.setEpoch(epoch - 1 - start.epochsDone());
                 long startNanos = System.nanoTime();
-                // the same shuffle per epoch number, so a resumed run sees the data in the order the killed one would have
-                sparkNet.fit(ShardedDataset.minibatches(sc, trainUri, request.batchSize(), request.seed() + epoch));
+                sparkNet.fit(trainingMinibatches(sc, request, epoch));
                 double seconds = (System.nanoTime() - startNanos) / 1e9;
                 if (request.mode() == TrainingMode.SHARING) {
                     BatchNormStatisticsReestimation.reestimate(sparkNet.getNetwork(),
@@ -129,6 +129,15 @@ public final class Trainer {
         description.put("finalMetrics", epochs.isEmpty() ? null : epochs.get(epochs.size() - 1));
         RunManifest.write(output, conf, description);
         return new TrainResult(sparkNet.getNetwork(), modelPath.toString(), metrics.file().toString(), epochs);
+    }
+
+    /**
+     * The training split's minibatches for one epoch (1-based), with the request's augmentation. The shuffle and the
+     * augmentation draws follow the run's seed and the epoch number, so a resumed run sees the data the killed one would have.
+     */
+    public static JavaRDD<DataSet> trainingMinibatches(JavaSparkContext sc, TrainRequest request, int epoch) {
+        return ShardedDataset.minibatches(sc, new Path(request.dataUri(), TRAIN_SPLIT).toString(), request.batchSize(),
+                request.seed() + epoch, request.augment().augmentation());
     }
 
     /**

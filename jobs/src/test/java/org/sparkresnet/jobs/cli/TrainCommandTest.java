@@ -3,7 +3,9 @@ package org.sparkresnet.jobs.cli;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.FixedThresholdAlgorithm;
 import org.junit.jupiter.api.Test;
 import org.sparkresnet.jobs.train.LearningRateSchedule;
+import org.sparkresnet.data.shard.Augmentation;
 import org.sparkresnet.jobs.train.TrainRequest;
+import org.sparkresnet.jobs.train.TrainingAugmentation;
 import org.sparkresnet.jobs.train.TrainingMode;
 import org.sparkresnet.jobs.train.WarmupDecaySchedule;
 import picocli.CommandLine;
@@ -80,10 +82,23 @@ class TrainCommandTest {
     }
 
     @Test
+    void augmentFlagChoosesWhatTheShardReaderApplies() {
+        assertEquals(TrainingAugmentation.NONE, parse("--data", "d", "--output", "o").augment());
+        assertEquals(null, TrainingAugmentation.NONE.augmentation());
+        assertEquals(Augmentation.FLIP_ONLY, parse("--data", "d", "--output", "o", "--augment", "flip").augment().augmentation());
+        assertEquals(Augmentation.RANDOM_RESIZED_CROP_AND_FLIP,
+                parse("--data", "d", "--output", "o", "--augment", "crop-flip").augment().augmentation());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> parse("--data", "d", "--output", "o", "--augment", "mixup"));
+        assertEquals("--augment must be one of [none, flip, crop-flip], got 'mixup'", bad.getMessage());
+    }
+
+    @Test
     void helpMentionsTheLinearScalingRule() {
         java.io.StringWriter out = new java.io.StringWriter();
         new CommandLine(new TrainCommand()).usage(new java.io.PrintWriter(out));
         assertTrue(out.toString().contains("Linear scaling rule"), out.toString());
         assertTrue(out.toString().contains("--mode") && out.toString().contains("--aeron-port") && out.toString().contains("--checkpoint-every"));
+        assertTrue(out.toString().contains("8-100% of the area"), out.toString());
     }
 }
