@@ -74,6 +74,9 @@ public final class TrainingBenchmarkCommand implements Callable<Integer> {
     int baselineIterations;
     @Option(names = "--seed", defaultValue = "42", description = "default: ${DEFAULT-VALUE}")
     long seed;
+    @Option(names = "--augment", defaultValue = "none", paramLabel = "none|flip|crop-flip",
+            description = "training-image augmentation, as for train (for longer runs: flip); default: ${DEFAULT-VALUE}")
+    String augment;
     @ArgGroup(validate = false, heading = "%nGradient sharing (as for train):%n")
     SharingOptions sharing = new SharingOptions();
 
@@ -90,7 +93,8 @@ public final class TrainingBenchmarkCommand implements Callable<Integer> {
 
         try (JavaSparkContext sc = new JavaSparkContext(LocalClusterSpark.conf("resnet-benchmark-training", executors, executorMemoryMb))) {
             out.printf("benchmark-training: %s, batch %d per worker, Adam lr %g (1 warm-up epoch, cosine), %d epochs per mode,"
-                    + " local-cluster of %d executor JVMs x 1 core%n", model, batch, learningRate, epochs, executors);
+                    + " local-cluster of %d executor JVMs x 1 core; augmentation: %s%n", model, batch, learningRate, epochs, executors,
+                    base.augment().flag());
             out.println("driver: " + NativeRuntime.describe());
             if (trainingModes.contains(TrainingMode.SHARING)) {
                 SharingSettings s = base.sharing();
@@ -134,11 +138,11 @@ public final class TrainingBenchmarkCommand implements Callable<Integer> {
         return 0;
     }
 
-    private TrainRequest request(String data, String output, TrainingMode mode) {
+    TrainRequest request(String data, String output, TrainingMode mode) {
         OptimizerSettings adam = new OptimizerSettings("adam", learningRate, 0.9, 0,
                 new LearningRateSchedule(LearningRateSchedule.Decay.COSINE, Math.min(1, epochs - 1), 1, 1.0));
         return new TrainRequest(data, output, model, epochs, batch, adam, mode, averagingFrequency, sharing.settings(),
-                epochs, false, seed, true, TrainingAugmentation.NONE);
+                epochs, false, seed, true, TrainingAugmentation.parse(augment));
     }
 
     /** Per-epoch table and per-mode summary. */
