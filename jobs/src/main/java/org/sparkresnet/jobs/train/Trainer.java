@@ -58,8 +58,8 @@ public final class Trainer {
         Path modelPath = new Path(output, MODEL_FILE);
         Checkpoints checkpoints = new Checkpoints(output, conf);
         prepareOutput(request, output, modelPath, checkpoints, conf);
-        String trainUri = new Path(request.dataUri(), TRAIN_SPLIT).toString();
-        String testUri = new Path(request.dataUri(), TEST_SPLIT).toString();
+        String trainUri = splitUri(request, TRAIN_SPLIT);
+        String testUri = splitUri(request, TEST_SPLIT);
         SplitManifest train = SplitManifest.read(trainUri, conf);
         SplitManifest test = SplitManifest.read(testUri, conf);
         if (!train.shape().equals(test.shape()) || !train.labelNames().equals(test.labelNames())) {
@@ -136,8 +136,12 @@ public final class Trainer {
      * augmentation draws follow the run's seed and the epoch number, so a resumed run sees the data the killed one would have.
      */
     public static JavaRDD<DataSet> trainingMinibatches(JavaSparkContext sc, TrainRequest request, int epoch) {
-        return ShardedDataset.minibatches(sc, new Path(request.dataUri(), TRAIN_SPLIT).toString(), request.batchSize(),
+        return ShardedDataset.minibatches(sc, splitUri(request, TRAIN_SPLIT), request.batchSize(),
                 request.seed() + epoch, request.augment().augmentation());
+    }
+
+    private static String splitUri(TrainRequest request, String split) {
+        return new Path(request.dataUri(), split).toString();
     }
 
     /**

@@ -4,6 +4,10 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicReference;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -55,13 +59,13 @@ final class ThroughputMeter {
      * N graphs trained (then run for inference) at once, one thread each, as N Spark tasks train in one executor
      * JVM; after every thread's warm-up, all start together. Images/s are the sum over the graphs.
      */
-    Throughput measureTogether(String label, java.util.List<ComputationGraph> graphs, InputShape input, int numClasses, int batch)
+    Throughput measureTogether(String label, List<ComputationGraph> graphs, InputShape input, int numClasses, int batch)
             throws InterruptedException {
         int n = graphs.size();
-        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(n + 1);
-        java.util.concurrent.CyclicBarrier trained = new java.util.concurrent.CyclicBarrier(n + 1);
-        java.util.concurrent.CyclicBarrier inferred = new java.util.concurrent.CyclicBarrier(n + 1);
-        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        CyclicBarrier start = new CyclicBarrier(n + 1);
+        CyclicBarrier trained = new CyclicBarrier(n + 1);
+        CyclicBarrier inferred = new CyclicBarrier(n + 1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         for (int w = 0; w < n; w++) {
             ComputationGraph graph = graphs.get(w);
             Thread thread = new Thread(() -> {
@@ -100,7 +104,7 @@ final class ThroughputMeter {
             long inferNanos = System.nanoTime() - inferStart;
             return new Throughput(label, batch, n * imagesPerSecond(batch, window.nanos), n * imagesPerSecond(batch, inferNanos),
                     window.coresBusy(), window.otherCoresBusy());
-        } catch (java.util.concurrent.BrokenBarrierException e) {
+        } catch (BrokenBarrierException e) {
             throw new IllegalStateException("a trainer thread failed", failure.get() != null ? failure.get() : e);
         }
     }
