@@ -13,30 +13,26 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.Collections;
 import java.util.Map;
 
 /**
- * Batch normalization of NCHW activations, forward and backward, computed on the activations seen as a matrix of
- * N x C rows of H x W contiguous values: every reduction is a row sum (a BLAS matrix-vector product) and every
- * per-channel scale or shift an in-place broadcast down a column (0.09 ms single-threaded for 64x16x28x28, where a
- * broadcast into a second array took 0.8-1.3 ms).
+ * Batch normalization of NCHW activations, forward and backward, computed in Java on the activations copied into an
+ * array of N x C rows of H x W contiguous values ({@link ChannelRows}): a channel's statistics are sums over its N
+ * rows, and the backward pass is two passes over x and dy (the two per-channel sums, then dx = a*dy + b*x + c)
+ * instead of libnd4j's chain of reductions and broadcasts.
  * <p>
- * Why: DL4J's oneDNN helper hands the backward pass to libnd4j's {@code batchnorm_bp}, measured at 5.6 ms for
- * 64x16x28x28 floats on this machine where copying them takes 0.13 ms, and computes the batch variance with a strided
- * reduction over dimensions 0, 2 and 3 (4.2 ms). In a network trained by one native thread per worker this helper
- * made two ResNet-20 trainers 31% faster (290 against 221 images/s on 2 cores); with 2 threads per trainer it is
- * slower than oneDNN's, so {@link RowwiseBatchNormalization} attaches it only where ND4J runs single-threaded.
- * The arithmetic is DL4J's own (biased batch variance, the same epsilon, the layer's running-statistic
- * updates from {@link #getMeanCache}/{@link #getVarCache}); RowwiseBatchNormHelperTest holds it to DL4J's built-in
- * implementation in double precision. Other ranks and layouts return null, which makes the layer use its own code.
+ * Why: DL4J's oneDNN helper hands the backward pass to libnd4j's {@code batchnorm_bp}, which runs oneDNN's backward
+ * and then recomputes part of the input gradient with generic reductions and five broadcasts: 5.2 ms a call on
+ * average over ResNet-20's batch norms at batch 64, where copying 64x16x28x28 floats takes 0.08 ms. The arithmetic is
+ * DL4J's own (biased batch variance, the same epsilon, the layer's running-statistic updates from
+ * {@link #getMeanCache}/{@link #getVarCache}); RowwiseBatchNormHelperTest holds it to DL4J's built-in implementation
+ * in double precision. Other ranks, layouts and types return null, which makes the layer use its own code.
  */
 public final class RowwiseBatchNormHelper implements BatchNormalizationHelper {
     private INDArray meanCache;
     private INDArray varCache;
-    private INDArray ones;
 
     @Override
     public boolean checkSupported() {
@@ -54,30 +50,44 @@ public final class RowwiseBatchNormHelper implements BatchNormalizationHelper {
         if (!supported(x, format) || gamma == null || beta == null) {
             return null;
         }
-        long n = x.size(0);
-        long c = x.size(1);
-        INDArray rows = rows(x);
-        double count = (double) n * rows.size(1);
-        INDArray m;
-        INDArray v;
+        int n = Math.toIntExact(x.size(0));
+        int c = Math.toIntExact(x.size(1));
+        ChannelRows rows = ChannelRows.copyOf(0, contiguous(x));
+        double[] m;
+        double[] v;
         if (training) {
-            m = perChannelSum(rowSums(rows), n, c).divi(count);
-            // two passes (centre, then square) rather than E[x^2] - E[x]^2, which cancels badly in float
-            INDArray squares = workspaceMgr.dup(ArrayType.FF_WORKING_MEM, rows, 'c');
-            squares.subiColumnVector(perRowRepeat(m, n));
-            squares.muli(squares);
-            v = perChannelSum(rowSums(squares), n, c).divi(count);
-            cache(m, v);
+            double count = (double) n * rows.width;
+            m = new double[c];
+            v = new double[c];
+            for (int channel = 0; channel < c; channel++) {
+                double sum = 0;
+                for (int row = channel; row < rows.rows; row += c) {
+                    sum += rows.sum(row);
+                }
+                m[channel] = sum / count;
+                // two passes (centre, then square) rather than E[x^2] - E[x]^2, which cancels badly in float
+                double squares = 0;
+                for (int row = channel; row < rows.rows; row += c) {
+                    squares += rows.centredSquares(row, m[channel]);
+                }
+                v[channel] = squares / count;
+            }
+            cache(m, v, x.dataType());
         } else {
-            m = mean.reshape(c);
-            v = var.reshape(c);
+            m = mean.toDoubleVector();
+            v = var.toDoubleVector();
         }
-        INDArray scale = Transforms.sqrt(v.add(eps), false).rdivi(1.0).muli(gamma.reshape(c));
-        INDArray shift = beta.reshape(c).sub(m.mul(scale));
+        double[] g = gamma.toDoubleVector();
+        double[] b = beta.toDoubleVector();
+        for (int channel = 0; channel < c; channel++) {
+            double scale = g[channel] / Math.sqrt(v[channel] + eps);
+            double shift = b[channel] - m[channel] * scale;
+            for (int row = channel; row < rows.rows; row += c) {
+                rows.scaleShift(row, scale, shift, rows);
+            }
+        }
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
-        INDArray outRows = out.reshape('c', rows.shape()).assign(rows);
-        outRows.muliColumnVector(perRowRepeat(scale, n));
-        outRows.addiColumnVector(perRowRepeat(shift, n));
+        rows.store(out);
         return out;
     }
 
@@ -85,87 +95,67 @@ public final class RowwiseBatchNormHelper implements BatchNormalizationHelper {
     public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, long[] shape, INDArray gamma,
                                                      INDArray beta, INDArray dGammaView, INDArray dBetaView, double eps,
                                                      CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
-        if (!supported(input, format) || gamma == null || meanCache == null || meanCache.length() != input.size(1)) {
+        if (!supported(input, format) || gamma == null || meanCache == null || meanCache.length() != input.size(1)
+                || epsilon.dataType() != input.dataType()) {
             return null;
         }
-        long n = input.size(0);
-        long c = input.size(1);
-        double count = (double) n * input.size(2) * input.size(3);
-        INDArray x = rows(input);
-        INDArray dy = rows(epsilon);
-        INDArray invStd = Transforms.sqrt(varCache.add(eps), false).rdivi(1.0);
-
-        // xHat = (x - mean) / std; dBeta = sum dy; dGamma = sum dy * xHat (sums over n, h, w)
-        INDArray xHat = workspaceMgr.dup(ArrayType.BP_WORKING_MEM, x, 'c');
-        xHat.subiColumnVector(perRowRepeat(meanCache, n));
-        xHat.muliColumnVector(perRowRepeat(invStd, n));
-        INDArray dBeta = perChannelSum(rowSums(dy), n, c);
-        INDArray product = workspaceMgr.dup(ArrayType.BP_WORKING_MEM, xHat, 'c').muli(dy);
-        INDArray dGamma = perChannelSum(rowSums(product), n, c);
-
-        // dx = gamma/std * (dy - dBeta/count - xHat * dGamma/count)
-        INDArray a = gamma.reshape(c).mul(invStd);
-        INDArray b = a.mul(dGamma).divi(-count);
-        INDArray shiftTerm = a.mul(dBeta).divi(-count);
+        int c = Math.toIntExact(input.size(1));
+        ChannelRows x = ChannelRows.copyOf(0, contiguous(input));
+        ChannelRows dy = ChannelRows.copyOf(1, contiguous(epsilon));
+        double count = (double) input.size(0) * x.width;
+        double[] m = meanCache.toDoubleVector();
+        double[] v = varCache.toDoubleVector();
+        double[] g = gamma.toDoubleVector();
+        double[] dGamma = new double[c];
+        double[] dBeta = new double[c];
+        for (int channel = 0; channel < c; channel++) {
+            // dBeta = sum dy; dGamma = sum dy * xHat, xHat = (x - mean) / std (sums over n, h, w)
+            double sumDy = 0;
+            double sumDyCentred = 0;
+            for (int row = channel; row < x.rows; row += c) {
+                sumDy += dy.sum(row);
+                sumDyCentred += x.centredDot(row, m[channel], dy);
+            }
+            double invStd = 1.0 / Math.sqrt(v[channel] + eps);
+            dBeta[channel] = sumDy;
+            dGamma[channel] = sumDyCentred * invStd;
+            // dx = gamma/std * (dy - dBeta/count - xHat * dGamma/count) = a*dy + b*x + shift, written over x
+            double a = g[channel] * invStd;
+            double b = -a * invStd * dGamma[channel] / count;
+            double shift = -a * dBeta[channel] / count - b * m[channel];
+            for (int row = channel; row < x.rows; row += c) {
+                x.combine(row, dy, a, b, shift, x);
+            }
+        }
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
-        INDArray dxRows = dx.reshape('c', x.shape()).assign(dy);
-        dxRows.muliColumnVector(perRowRepeat(a, n));
-        dxRows.addi(xHat.muliColumnVector(perRowRepeat(b, n)));
-        dxRows.addiColumnVector(perRowRepeat(shiftTerm, n));
+        x.store(dx);
 
-        dGammaView.assign(dGamma.reshape(dGammaView.shape()));
-        dBetaView.assign(dBeta.reshape(dBetaView.shape()));
-        Gradient g = new DefaultGradient();
-        g.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
-        g.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
-        return new Pair<>(g, dx);
+        dGammaView.assign(Nd4j.createFromArray(dGamma).castTo(dGammaView.dataType()).reshape(dGammaView.shape()));
+        dBetaView.assign(Nd4j.createFromArray(dBeta).castTo(dBetaView.dataType()).reshape(dBetaView.shape()));
+        Gradient gradient = new DefaultGradient();
+        gradient.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
+        gradient.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
+        return new Pair<>(gradient, dx);
     }
 
     private static boolean supported(INDArray x, CNN2DFormat format) {
-        return x.rank() == 4 && format == CNN2DFormat.NCHW && x.dataType().isFPType();
+        return x.rank() == 4 && format == CNN2DFormat.NCHW && ChannelRows.supports(x.dataType());
     }
 
-    /** x as [N*C, H*W] rows, a view when x is a contiguous C-order array, else a copy. */
-    private static INDArray rows(INDArray x) {
-        INDArray contiguous = x.ordering() == 'c' && Shape.hasDefaultStridesForShape(x) ? x : x.dup('c');
-        return contiguous.reshape('c', new long[]{x.size(0) * x.size(1), x.size(2) * x.size(3)});
+    /** x itself when it is laid out contiguously in C order (views included), else a C-order copy. */
+    private static INDArray contiguous(INDArray x) {
+        return x.ordering() == 'c' && Shape.hasDefaultStridesForShape(x) ? x : x.dup('c');
     }
 
-    /** Per-row values [N*C] (row = example * C + channel) summed over the examples: [C]. */
-    private static INDArray perChannelSum(INDArray perRow, long n, long c) {
-        return perRow.reshape('c', new long[]{n, c}).sum(0);
-    }
-
-    /** A per-channel vector [C] repeated for every example: one value per row of {@link #rows}, [N*C]. */
-    private static INDArray perRowRepeat(INDArray perChannel, long n) {
-        double[] channels = perChannel.toDoubleVector(); // C values: built in Java, a native tile costs more than the data
-        double[] repeated = new double[(int) (n * channels.length)];
-        for (int i = 0; i < repeated.length; i += channels.length) {
-            System.arraycopy(channels, 0, repeated, i, channels.length);
-        }
-        return Nd4j.createFromArray(repeated).castTo(perChannel.dataType());
-    }
-
-    /** Each row's sum, [N*C], as a matrix-vector product with a column of ones. */
-    private INDArray rowSums(INDArray rows) {
-        long width = rows.size(1);
-        if (ones == null || ones.length() != width || ones.dataType() != rows.dataType()) {
+    private void cache(double[] mean, double[] var, DataType type) {
+        if (meanCache == null || meanCache.length() != mean.length || meanCache.dataType() != type) {
             try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-                ones = Nd4j.ones(rows.dataType(), width, 1);
+                meanCache = Nd4j.createUninitialized(type, mean.length);
+                varCache = Nd4j.createUninitialized(type, var.length);
             }
         }
-        return rows.mmul(ones).reshape(rows.size(0));
-    }
-
-    private void cache(INDArray mean, INDArray var) {
-        if (meanCache == null || meanCache.length() != mean.length() || meanCache.dataType() != mean.dataType()) {
-            try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-                meanCache = Nd4j.createUninitialized(mean.dataType(), mean.length());
-                varCache = Nd4j.createUninitialized(var.dataType(), var.length());
-            }
-        }
-        meanCache.assign(mean);
-        varCache.assign(var);
+        meanCache.assign(Nd4j.createFromArray(mean).castTo(type));
+        varCache.assign(Nd4j.createFromArray(var).castTo(type));
     }
 
     @Override

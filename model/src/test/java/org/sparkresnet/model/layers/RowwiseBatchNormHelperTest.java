@@ -157,13 +157,12 @@ class RowwiseBatchNormHelperTest {
     }
 
     @Test
-    void policyChoosesTheHelperByNativeThreads() {
+    void policyKeepsDl4jsHelperOnlyWhenToldTo() {
         System.setProperty(RowwiseBatchNormalization.POLICY_PROPERTY, "never");
         try {
             assertTrue(!(network(true, DataType.FLOAT).getLayer("bn").getHelper() instanceof RowwiseBatchNormHelper));
-            System.setProperty(RowwiseBatchNormalization.POLICY_PROPERTY, "auto");
-            assertEquals(Nd4j.getEnvironment().maxThreads() == 1,
-                    network(true, DataType.FLOAT).getLayer("bn").getHelper() instanceof RowwiseBatchNormHelper);
+            System.clearProperty(RowwiseBatchNormalization.POLICY_PROPERTY);
+            assertTrue(network(true, DataType.FLOAT).getLayer("bn").getHelper() instanceof RowwiseBatchNormHelper);
             System.setProperty(RowwiseBatchNormalization.POLICY_PROPERTY, "sometimes");
             IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     () -> network(true, DataType.FLOAT));
@@ -171,6 +170,33 @@ class RowwiseBatchNormHelperTest {
         } finally {
             System.setProperty(RowwiseBatchNormalization.POLICY_PROPERTY, "always");
         }
+    }
+
+    @Test
+    void viewsAndPermutedArraysGiveTheSameResultsAsTheirCopies() {
+        // the helper reads native memory directly: an activation that is a view into a larger array (an offset) or
+        // not laid out in C order must be read where its values are
+        Nd4j.getRandom().setSeed(17);
+        INDArray larger = Nd4j.rand(DataType.DOUBLE, N + 2, C, H, W);
+        INDArray view = larger.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, N + 1));
+        INDArray permuted = Nd4j.rand(DataType.DOUBLE, N, H, W, C).permute(0, 3, 1, 2);
+        for (INDArray x : new INDArray[]{view, permuted}) {
+            INDArray dy = x.mul(0.5).addi(0.25);
+            assertEquals(normalised(x.dup('c'), dy.dup('c')), normalised(x, dy));
+        }
+    }
+
+    /** Training-mode output and input gradient of the helper for x and dy, concatenated. */
+    private static INDArray normalised(INDArray x, INDArray dy) {
+        RowwiseBatchNormHelper helper = new RowwiseBatchNormHelper();
+        org.deeplearning4j.nn.workspace.LayerWorkspaceMgr noWorkspaces = org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces();
+        INDArray gamma = Nd4j.linspace(DataType.DOUBLE, 0.5, 0.25, C).reshape(1, C);
+        INDArray beta = Nd4j.linspace(DataType.DOUBLE, -0.5, 0.25, C).reshape(1, C);
+        INDArray out = helper.preOutput(x, true, x.shape(), gamma, beta, null, null, 0.9, 1e-5,
+                org.deeplearning4j.nn.conf.CNN2DFormat.NCHW, noWorkspaces);
+        INDArray dx = helper.backpropGradient(x, dy, x.shape(), gamma, beta, Nd4j.zeros(DataType.DOUBLE, 1, C),
+                Nd4j.zeros(DataType.DOUBLE, 1, C), 1e-5, org.deeplearning4j.nn.conf.CNN2DFormat.NCHW, noWorkspaces).getSecond();
+        return Nd4j.concat(0, out.reshape(-1), dx.reshape(-1));
     }
 
     @Test
