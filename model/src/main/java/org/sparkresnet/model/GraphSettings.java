@@ -7,11 +7,12 @@ import org.nd4j.linalg.api.buffer.DataType;
  * How the layers of a graph are configured, apart from the architecture.
  *
  * @param dataType       FLOAT for training; DOUBLE for gradient checks
- * @param fastBatchNorm  {@link org.sparkresnet.model.layers.RowwiseBatchNormalization} (variance parameterisation,
- *                       the project's batch-norm helper on CPU). {@code false} gives DL4J's stock BN (log-std
- *                       parameterisation, DL4J's own code).
+ * @param projectLayers  the project's layer classes: {@link org.sparkresnet.model.layers.RowwiseBatchNormalization}
+ *                       (variance parameterisation, the project's batch-norm helper on CPU) and
+ *                       {@link org.sparkresnet.model.layers.ForwardOnceConvolution} (no forward replay in backprop).
+ *                       {@code false} gives DL4J's stock layers (BN in log-std parameterisation, DL4J's own code).
  */
-public record GraphSettings(DataType dataType, boolean fastBatchNorm) {
+public record GraphSettings(DataType dataType, boolean projectLayers) {
     public GraphSettings {
         Objects.requireNonNull(dataType, "dataType");
         if (!dataType.isFPType()) {
@@ -19,7 +20,7 @@ public record GraphSettings(DataType dataType, boolean fastBatchNorm) {
         }
     }
 
-    /** The project's configuration: float, oneDNN-friendly batch norm. */
+    /** The project's configuration: float, the project's layers. */
     public static GraphSettings fast() {
         return new GraphSettings(DataType.FLOAT, true);
     }
@@ -30,6 +31,6 @@ public record GraphSettings(DataType dataType, boolean fastBatchNorm) {
     }
 
     public GraphSettings withDataType(DataType newDataType) {
-        return new GraphSettings(newDataType, fastBatchNorm);
+        return new GraphSettings(newDataType, projectLayers);
     }
 }

@@ -17,6 +17,7 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.sparkresnet.model.layers.ForwardOnceConvolution;
 import org.sparkresnet.model.layers.RowwiseBatchNormalization;
 
 /**
@@ -146,22 +147,23 @@ final class ResNetGraphBuilder {
     }
 
     private Node conv(Node input, String name, BlockKind.ConvSpec spec) {
-        graph.addLayer(name, new ConvolutionLayer.Builder(spec.kernel(), spec.kernel())
+        ConvolutionLayer conv = new ConvolutionLayer.Builder(spec.kernel(), spec.kernel())
                 .stride(spec.stride(), spec.stride())
                 .nIn(input.channels())
                 .nOut(spec.channels())
                 .hasBias(false) // BN follows (or, in v2, precedes the next conv): a bias would be redundant
                 .activation(Activation.IDENTITY)
-                .build(), input.name());
+                .build();
+        graph.addLayer(name, settings.projectLayers() ? ForwardOnceConvolution.of(conv) : conv, input.name());
         return new Node(name, spec.channels());
     }
 
     private Node batchNorm(Node input, String name) {
         BatchNormalization bn = new BatchNormalization.Builder()
                 .nIn(input.channels()).nOut(input.channels())
-                .useLogStd(!settings.fastBatchNorm())
+                .useLogStd(!settings.projectLayers())
                 .build();
-        graph.addLayer(name, settings.fastBatchNorm() ? RowwiseBatchNormalization.of(bn) : bn, input.name());
+        graph.addLayer(name, settings.projectLayers() ? RowwiseBatchNormalization.of(bn) : bn, input.name());
         return new Node(name, input.channels());
     }
 

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.sparkresnet.model.InputShape;
 import org.sparkresnet.model.ModelRequest;
 import org.sparkresnet.model.ResNets;
+import org.sparkresnet.model.layers.ForwardOnceConvolutionLayer;
 
 /**
  * Fails when training would silently leave the oneDNN path: the test JVM runs with the project's flags
@@ -44,6 +45,8 @@ class FastPathTest {
         assertEquals(21, conv.size());
         assertEquals(21, batchNorm.size());
         conv.forEach((layer, helper) -> assertEquals(NativeRuntime.ONEDNN_CONV_HELPER, helper, layer));
+        // and none of them replays its forward convolution in backprop
+        conv.keySet().forEach(layer -> assertTrue(graph.getLayer(layer) instanceof ForwardOnceConvolutionLayer, layer));
         batchNorm.forEach((layer, helper) -> assertEquals(NativeRuntime.expectedBatchNormHelper(), helper, layer));
         // The variance parameterisation, as the helpers compute it.
         graph.getConfiguration().getVertices().values().stream()
