@@ -16,6 +16,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Collections;
 import java.util.Map;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 
 /**
  * Batch normalization of NCHW activations, forward and backward, computed in Java on the activations copied into an
@@ -53,13 +55,13 @@ public final class RowwiseBatchNormHelper implements BatchNormalizationHelper {
         int n = Math.toIntExact(x.size(0));
         int c = Math.toIntExact(x.size(1));
         ChannelRows rows = ChannelRows.copyOf(0, contiguous(x));
-        double[] m;
-        double[] v;
-        if (training) {
-            double count = (double) n * rows.width;
-            m = new double[c];
-            v = new double[c];
-            for (int channel = 0; channel < c; channel++) {
+        double count = (double) n * rows.width;
+        double[] m = training ? new double[c] : mean.toDoubleVector();
+        double[] v = training ? new double[c] : var.toDoubleVector();
+        double[] g = gamma.toDoubleVector();
+        double[] b = beta.toDoubleVector();
+        forEachChannel(c, channel -> {
+            if (training) {
                 double sum = 0;
                 for (int row = channel; row < rows.rows; row += c) {
                     sum += rows.sum(row);
@@ -72,19 +74,14 @@ public final class RowwiseBatchNormHelper implements BatchNormalizationHelper {
                 }
                 v[channel] = squares / count;
             }
-            cache(m, v, x.dataType());
-        } else {
-            m = mean.toDoubleVector();
-            v = var.toDoubleVector();
-        }
-        double[] g = gamma.toDoubleVector();
-        double[] b = beta.toDoubleVector();
-        for (int channel = 0; channel < c; channel++) {
             double scale = g[channel] / Math.sqrt(v[channel] + eps);
             double shift = b[channel] - m[channel] * scale;
             for (int row = channel; row < rows.rows; row += c) {
                 rows.scaleShift(row, scale, shift, rows);
             }
+        });
+        if (training) {
+            cache(m, v, x.dataType());
         }
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
         rows.store(out);
@@ -108,7 +105,7 @@ public final class RowwiseBatchNormHelper implements BatchNormalizationHelper {
         double[] g = gamma.toDoubleVector();
         double[] dGamma = new double[c];
         double[] dBeta = new double[c];
-        for (int channel = 0; channel < c; channel++) {
+        forEachChannel(c, channel -> {
             // dBeta = sum dy; dGamma = sum dy * xHat, xHat = (x - mean) / std (sums over n, h, w)
             double sumDy = 0;
             double sumDyCentred = 0;
@@ -126,7 +123,7 @@ public final class RowwiseBatchNormHelper implements BatchNormalizationHelper {
             for (int row = channel; row < x.rows; row += c) {
                 x.combine(row, dy, a, b, shift, x);
             }
-        }
+        });
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
         x.store(dx);
 
@@ -136,6 +133,25 @@ public final class RowwiseBatchNormHelper implements BatchNormalizationHelper {
         gradient.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
         gradient.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
         return new Pair<>(gradient, dx);
+    }
+
+    /**
+     * Runs {@code body} for every channel: on this thread where ND4J runs one native thread (a single-core Spark task
+     * or local[N] worker), else in as many parallel chunks of channels as ND4J has threads.
+     */
+    private static void forEachChannel(int channels, IntConsumer body) {
+        int chunks = Math.min(channels, Nd4j.getEnvironment().maxThreads());
+        if (chunks <= 1) {
+            for (int channel = 0; channel < channels; channel++) {
+                body.accept(channel);
+            }
+            return;
+        }
+        IntStream.range(0, chunks).parallel().forEach(chunk -> {
+            for (int channel = channels * chunk / chunks; channel < channels * (chunk + 1) / chunks; channel++) {
+                body.accept(channel);
+            }
+        });
     }
 
     private static boolean supported(INDArray x, CNN2DFormat format) {

@@ -186,6 +186,23 @@ class RowwiseBatchNormHelperTest {
         }
     }
 
+    @Test
+    void channelsSplitAcrossThreadsGiveExactlyTheOneThreadResult() {
+        // ND4J's thread count decides whether the helper splits channels over threads (local[N] workers run with 1)
+        Nd4j.getRandom().setSeed(19);
+        INDArray x = Nd4j.rand(DataType.FLOAT, N, C, H, W);
+        INDArray dy = Nd4j.rand(DataType.FLOAT, N, C, H, W);
+        int threads = Nd4j.getEnvironment().maxThreads();
+        try {
+            Nd4j.getEnvironment().setMaxThreads(1);
+            INDArray oneThread = normalised(x.castTo(DataType.DOUBLE), dy.castTo(DataType.DOUBLE));
+            Nd4j.getEnvironment().setMaxThreads(3);
+            assertEquals(oneThread, normalised(x.castTo(DataType.DOUBLE), dy.castTo(DataType.DOUBLE)));
+        } finally {
+            Nd4j.getEnvironment().setMaxThreads(threads);
+        }
+    }
+
     /** Training-mode output and input gradient of the helper for x and dy, concatenated. */
     private static INDArray normalised(INDArray x, INDArray dy) {
         RowwiseBatchNormHelper helper = new RowwiseBatchNormHelper();
