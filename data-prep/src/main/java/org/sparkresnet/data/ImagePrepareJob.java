@@ -1,7 +1,6 @@
 package org.sparkresnet.data;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkresnet.data.PrepareResult.SplitResult;
@@ -31,8 +30,9 @@ import java.util.function.Consumer;
 
 /**
  * The prepare job for image datasets: lists the input tree on the driver (names only), decodes and writes one shard
- * per Spark task on the executors, and commits each split with its manifest only after every split's shards are
- * written. Any failure removes what this run wrote, so an output split either is complete or does not exist.
+ * per Spark task on the executors into a staging folder ({@link SplitStaging}), and commits each split (a rename,
+ * then its manifest) only after every split's shards are written. Any failure removes what this run wrote, so an
+ * output split either is complete or does not exist.
  */
 final class ImagePrepareJob {
     /**
@@ -45,8 +45,8 @@ final class ImagePrepareJob {
     private ImagePrepareJob() {
     }
 
-    /** What one split's shard stage produced, before its manifest is written. */
-    private record WrittenSplit(ImageSplitListing listing, Path dir, List<ImageShardTask.Written> shards, double seconds) {
+    /** What one split's shard stage produced (in the staging folder), before it is committed. */
+    private record WrittenSplit(ImageSplitListing listing, List<ImageShardTask.Written> shards, double seconds) {
     }
 
     static PrepareResult run(JavaSparkContext sc, PrepareRequest request, Consumer<String> progress) {
@@ -67,20 +67,26 @@ final class ImagePrepareJob {
         List<String> splitNames = tree.splits().stream().map(ImageSplitListing::split).toList();
         PrepareJob.clearOutput(output, splitNames, request.overwrite(), conf);
 
-        List<WrittenSplit> written = new ArrayList<>();
+        SplitStaging staging = SplitStaging.create(output, conf);
+        List<Path> committed = new ArrayList<>();
         try {
+            List<WrittenSplit> written = new ArrayList<>();
             for (ImageSplitListing listing : tree.splits()) {
-                written.add(writeShards(sc, listing, new Path(output, listing.split()), request, preprocessing, tree.classIds().size(), progress));
+                written.add(writeShards(sc, listing, staging.splitDir(listing.split()), request, preprocessing, tree.classIds().size(), progress));
             }
             List<SplitResult> results = new ArrayList<>();
             Map<String, String> versions = Versions.of(sc, true);
             for (WrittenSplit split : written) { // every split's shards are written: only now commit them
-                results.add(commit(split, tree, spec, preprocessing, request, versions, conf));
+                Path splitDir = staging.commit(split.listing().split());
+                committed.add(splitDir);
+                results.add(commit(split, splitDir, tree, spec, preprocessing, request, versions, conf));
             }
+            staging.discard();
             return new PrepareResult(spec.name(), output.toString(), results, secondsSince(started));
         } catch (Exception e) { // Spark rethrows executor failures as the checked SparkException
-            RunningTasks.awaitNone(sc, Duration.ofMinutes(2)); // the failed stage's other tasks may still be writing shards
-            removeUncommitted(output, splitNames, conf);
+            RunningTasks.awaitNone(sc, Duration.ofMinutes(2)); // so that the staging folder goes whole; stragglers write only there
+            staging.discard();
+            removeCommitted(committed, conf);
             DataPrepException dataError = DataPrepException.findIn(e);
             if (dataError != null) {
                 throw dataError == e ? dataError : new DataPrepException(dataError.getMessage(), e);
@@ -92,11 +98,6 @@ final class ImagePrepareJob {
     private static WrittenSplit writeShards(JavaSparkContext sc, ImageSplitListing listing, Path splitDir, PrepareRequest request,
                                             ImagePreprocessing preprocessing, int numClasses, Consumer<String> progress) {
         long started = System.nanoTime();
-        try {
-            HadoopFiles.fileSystem(splitDir, sc.hadoopConfiguration()).mkdirs(splitDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + splitDir + ": " + e.getMessage(), e);
-        }
         List<ImageFile> files = shuffled(classesInTurn(listing.files(), request.examplesToTake(listing.files().size())));
         List<ImageShardTask> tasks = new ArrayList<>();
         for (int first = 0; first < files.size(); first += request.shardSize()) {
@@ -104,7 +105,7 @@ final class ImagePrepareJob {
             tasks.add(new ImageShardTask(tasks.size(), splitDir.toString(), shardFiles, preprocessing, numClasses, request.skipBad()));
         }
         if (tasks.isEmpty()) {
-            return new WrittenSplit(listing, splitDir, List.of(), secondsSince(started));
+            return new WrittenSplit(listing, List.of(), secondsSince(started));
         }
         int[] filesPerTask = tasks.stream().mapToInt(t -> t.files().size()).toArray();
         String group = "prepare-" + listing.split() + "-" + UUID.randomUUID();
@@ -116,14 +117,15 @@ final class ImagePrepareJob {
             List<ImageShardTask.Written> shards = new ArrayList<>(sc.parallelize(tasks, tasks.size()).map(task -> task.write(conf.get())).collect());
             shards.sort(Comparator.comparingInt(ImageShardTask.Written::shardIndex));
             progress.accept(listener.finish());
-            return new WrittenSplit(listing, splitDir, shards, secondsSince(started));
+            return new WrittenSplit(listing, shards, secondsSince(started));
         } finally {
             sc.sc().removeSparkListener(listener);
             sc.clearJobGroup();
         }
     }
 
-    private static SplitResult commit(WrittenSplit split, ImageTree tree, ImageDatasetSpec spec, ImagePreprocessing preprocessing,
+    /** Writes the manifest of a split whose shards are in {@code splitDir}: last, so that the split counts as prepared. */
+    private static SplitResult commit(WrittenSplit split, Path splitDir, ImageTree tree, ImageDatasetSpec spec, ImagePreprocessing preprocessing,
                                       PrepareRequest request, Map<String, String> versions, Configuration conf) {
         long[] counts = new long[tree.classIds().size()];
         List<String> shardNames = new ArrayList<>();
@@ -148,11 +150,11 @@ final class ImagePrepareJob {
                 preprocessing.shape(), bytes, request.shardSize(), shardNames, shardCounts, spec.mean(), spec.std(),
                 Preprocessing.of(preprocessing, FILE_ORDER_SEED), skipped, versions);
         try {
-            manifest.write(split.dir(), conf);
+            manifest.write(splitDir, conf);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write manifest in " + split.dir() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write manifest in " + splitDir + ": " + e.getMessage(), e);
         }
-        return new SplitResult(name, split.dir().toString(), manifest.numExamples(), counts, shardNames.size(), bytes, split.seconds());
+        return new SplitResult(name, splitDir.toString(), manifest.numExamples(), counts, shardNames.size(), bytes, split.seconds());
     }
 
     /**
@@ -193,13 +195,11 @@ final class ImagePrepareJob {
         return new DataPrepException(problems.get(0) + more + "; nothing was written (pass --skip-bad to leave such inputs out)");
     }
 
-    /** Deletes this run's split directories; none of them has a manifest yet, or they were all committed. */
-    private static void removeUncommitted(Path output, List<String> splits, Configuration conf) {
-        FileSystem fs = HadoopFiles.fileSystem(output, conf);
-        for (String split : splits) {
-            Path dir = new Path(output, split);
+    /** Deletes the split folders this run committed before it failed. */
+    private static void removeCommitted(List<Path> splitDirs, Configuration conf) {
+        for (Path dir : splitDirs) {
             try {
-                fs.delete(dir, true);
+                HadoopFiles.fileSystem(dir, conf).delete(dir, true);
             } catch (IOException e) {
                 // the original failure matters more; what is left has no manifest, so readers refuse it
             }

@@ -30,7 +30,8 @@ import java.util.function.Consumer;
  * decompresses from the start up to its stretch: with one task per core that is at most one pass per core.
  *
  * <p>Every input is checked before the output is touched, so a bad input never costs an existing prepared dataset;
- * --overwrite deletes the old split directories whole before writing, so two runs never mix.
+ * --overwrite deletes the old split directories whole before writing, so two runs never mix. Shards are written into
+ * a staging folder and moved into the split's folder when all are written ({@link SplitStaging}).
  */
 public final class PrepareJob {
     private PrepareJob() {
@@ -56,8 +57,13 @@ public final class PrepareJob {
         Path output = new Path(request.outputUri());
         clearOutput(output, spec.idxSplits().stream().map(IdxSplit::split).toList(), request.overwrite(), conf);
         List<SplitResult> results = new ArrayList<>();
-        for (IdxSplitSource source : sources) {
-            results.add(writeSplit(sc, source, new Path(output, source.split().split()), request));
+        SplitStaging staging = SplitStaging.create(output, conf);
+        try {
+            for (IdxSplitSource source : sources) {
+                results.add(writeSplit(sc, source, staging, request));
+            }
+        } finally {
+            staging.discard(); // empty unless a split failed: then it holds that split's shards, which go
         }
         return new PrepareResult(spec.name(), output.toString(), results, secondsSince(started));
     }
@@ -107,20 +113,17 @@ public final class PrepareJob {
         }
     }
 
-    private static SplitResult writeSplit(JavaSparkContext sc, IdxSplitSource source, Path splitDir, PrepareRequest request) {
+    /** Writes the split's shards into the staging folder, then moves them to the output and writes the manifest. */
+    private static SplitResult writeSplit(JavaSparkContext sc, IdxSplitSource source, SplitStaging staging, PrepareRequest request) {
         long started = System.nanoTime();
         DatasetSpec spec = request.spec();
         Configuration conf = sc.hadoopConfiguration();
-        try {
-            HadoopFiles.fileSystem(splitDir, conf).mkdirs(splitDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + splitDir + ": " + e.getMessage(), e);
-        }
+        Path stagingDir = staging.splitDir(source.split().split());
         int numExamples = request.examplesToTake(source.numExamples());
         List<IdxShardTask> tasks = new ArrayList<>();
         for (int first = 0; first < numExamples; first += request.shardSize()) {
             int count = Math.min(request.shardSize(), numExamples - first);
-            tasks.add(new IdxShardTask(tasks.size(), splitDir.toString(), source.images(), first, source.labels(first, count)));
+            tasks.add(new IdxShardTask(tasks.size(), stagingDir.toString(), source.images(), first, source.labels(first, count)));
         }
         List<WrittenShard> written = tasks.isEmpty() ? List.of() : writeShards(sc, tasks, source.split().split());
         long bytes = written.stream().mapToLong(WrittenShard::bytes).sum();
@@ -129,6 +132,7 @@ public final class PrepareJob {
                 request.shardSize(), written.stream().map(WrittenShard::fileName).toList(),
                 written.stream().map(WrittenShard::examples).toList(), spec.mean(), spec.std(), Preprocessing.IDX_AS_STORED,
                 List.of(), Versions.of(sc, false));
+        Path splitDir = staging.commit(source.split().split());
         try {
             manifest.write(splitDir, conf); // last: only now does the split count as prepared
         } catch (IOException e) {
