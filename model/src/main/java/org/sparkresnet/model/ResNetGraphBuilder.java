@@ -18,6 +18,7 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.sparkresnet.model.layers.ForwardOnceConvolution;
+import org.sparkresnet.model.layers.ReluActivation;
 import org.sparkresnet.model.layers.RowwiseBatchNormalization;
 
 /**
@@ -168,7 +169,8 @@ final class ResNetGraphBuilder {
     }
 
     private Node relu(Node input, String name) {
-        graph.addLayer(name, new ActivationLayer.Builder().activation(Activation.RELU).build(), input.name());
+        ActivationLayer relu = new ActivationLayer.Builder().activation(Activation.RELU).build();
+        graph.addLayer(name, settings.projectLayers() ? ReluActivation.of(relu) : relu, input.name());
         return new Node(name, input.channels());
     }
 

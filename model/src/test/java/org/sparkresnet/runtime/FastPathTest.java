@@ -14,6 +14,7 @@ import org.sparkresnet.model.InputShape;
 import org.sparkresnet.model.ModelRequest;
 import org.sparkresnet.model.ResNets;
 import org.sparkresnet.model.layers.ForwardOnceConvolutionLayer;
+import org.sparkresnet.model.layers.ReluActivationLayer;
 
 /**
  * Fails when training would silently leave the oneDNN path: the test JVM runs with the project's flags
@@ -47,6 +48,12 @@ class FastPathTest {
         conv.forEach((layer, helper) -> assertEquals(NativeRuntime.ONEDNN_CONV_HELPER, helper, layer));
         // and none of them replays its forward convolution in backprop
         conv.keySet().forEach(layer -> assertTrue(graph.getLayer(layer) instanceof ForwardOnceConvolutionLayer, layer));
+        // and every ReLU backprops without libnd4j's relu_bp (19 in the blocks and stem: all of ResNet-20's)
+        long relus = java.util.Arrays.stream(graph.getLayers())
+                .filter(l -> l instanceof org.deeplearning4j.nn.layers.ActivationLayer)
+                .peek(l -> assertTrue(l instanceof ReluActivationLayer, l.getConfig().getLayerName()))
+                .count();
+        assertEquals(19, relus);
         batchNorm.forEach((layer, helper) -> assertEquals(NativeRuntime.expectedBatchNormHelper(), helper, layer));
         // The variance parameterisation, as the helpers compute it.
         graph.getConfiguration().getVertices().values().stream()
