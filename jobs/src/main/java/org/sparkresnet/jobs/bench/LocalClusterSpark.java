@@ -27,7 +27,7 @@ public final class LocalClusterSpark {
         SparkConf conf = SparkContexts.conf(appName, "local-cluster[" + executors + ",1," + memoryMb + "]")
                 .set("spark.executor.memory", memoryMb + "m");
         conf.set("spark.executor.extraJavaOptions", conf.get("spark.executor.extraJavaOptions")
-                + " -Dorg.bytedeco.javacpp.maxbytes=2G -Dorg.bytedeco.javacpp.maxphysicalbytes=4G");
+                + " -Dorg.bytedeco.javacpp.maxbytes=2G");
         return conf;
     }
 
