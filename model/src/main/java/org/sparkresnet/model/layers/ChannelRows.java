@@ -47,14 +47,17 @@ abstract sealed class ChannelRows permits ChannelRows.Floats, ChannelRows.Double
     /** Writes the values into {@code target}, contiguous with C-order strides and of the same type and length. */
     abstract void store(INDArray target);
 
-    /** Sum of the row's values. */
-    abstract double sum(int row);
+    /** The row's first value. */
+    abstract double first(int row);
 
-    /** Sum of (value - centre)^2 over the row. */
-    abstract double centredSquares(int row, double centre);
+    /**
+     * Adds the row's sums of (value - shift) and of (value - shift)^2 to {@code sums[0]} and {@code sums[1]}: the
+     * mean and variance in one pass, without the cancellation of E[x^2] - E[x]^2 when the shift is near the mean.
+     */
+    abstract void addShiftedMoments(int row, double shift, double[] sums);
 
-    /** Sum of (value - centre) times {@code other}'s value, over the row. */
-    abstract double centredDot(int row, double centre, ChannelRows other);
+    /** Adds the row's sums of dy and of (value - centre) * dy to {@code sums[0]} and {@code sums[1]}, in one pass. */
+    abstract void addGradientSums(int row, double centre, ChannelRows dy, double[] sums);
 
     /** out[row] = this[row] * scale + shift; {@code out} may be this. */
     abstract void scaleShift(int row, double scale, double shift, ChannelRows out);
@@ -92,59 +95,60 @@ abstract sealed class ChannelRows permits ChannelRows.Floats, ChannelRows.Double
         }
 
         @Override
-        double sum(int row) {
-            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            int i = row * width;
-            int end = i + width;
-            for (; i + 3 < end; i += 4) {
-                s0 += v[i];
-                s1 += v[i + 1];
-                s2 += v[i + 2];
-                s3 += v[i + 3];
-            }
-            for (; i < end; i++) {
-                s0 += v[i];
-            }
-            return (double) s0 + s1 + s2 + s3;
+        double first(int row) {
+            return v[row * width];
         }
 
         @Override
-        double centredSquares(int row, double centre) {
-            float m = (float) centre;
-            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        void addShiftedMoments(int row, double shift, double[] sums) {
+            float k = (float) shift;
+            // four independent accumulators of each sum: the adds pipeline instead of waiting on one another
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
             int i = row * width;
             int end = i + width;
             for (; i + 3 < end; i += 4) {
-                float d0 = v[i] - m, d1 = v[i + 1] - m, d2 = v[i + 2] - m, d3 = v[i + 3] - m;
-                s0 += d0 * d0;
-                s1 += d1 * d1;
-                s2 += d2 * d2;
-                s3 += d3 * d3;
+                float d0 = v[i] - k, d1 = v[i + 1] - k, d2 = v[i + 2] - k, d3 = v[i + 3] - k;
+                s0 += d0;
+                s1 += d1;
+                s2 += d2;
+                s3 += d3;
+                q0 += d0 * d0;
+                q1 += d1 * d1;
+                q2 += d2 * d2;
+                q3 += d3 * d3;
             }
             for (; i < end; i++) {
-                float d = v[i] - m;
-                s0 += d * d;
+                float d = v[i] - k;
+                s0 += d;
+                q0 += d * d;
             }
-            return (double) s0 + s1 + s2 + s3;
+            sums[0] += (double) s0 + s1 + s2 + s3;
+            sums[1] += (double) q0 + q1 + q2 + q3;
         }
 
         @Override
-        double centredDot(int row, double centre, ChannelRows other) {
-            float[] w = ((Floats) other).v;
+        void addGradientSums(int row, double centre, ChannelRows dy, double[] sums) {
+            float[] g = ((Floats) dy).v;
             float m = (float) centre;
-            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0, p0 = 0, p1 = 0, p2 = 0, p3 = 0;
             int i = row * width;
             int end = i + width;
             for (; i + 3 < end; i += 4) {
-                s0 += (v[i] - m) * w[i];
-                s1 += (v[i + 1] - m) * w[i + 1];
-                s2 += (v[i + 2] - m) * w[i + 2];
-                s3 += (v[i + 3] - m) * w[i + 3];
+                s0 += g[i];
+                s1 += g[i + 1];
+                s2 += g[i + 2];
+                s3 += g[i + 3];
+                p0 += (v[i] - m) * g[i];
+                p1 += (v[i + 1] - m) * g[i + 1];
+                p2 += (v[i + 2] - m) * g[i + 2];
+                p3 += (v[i + 3] - m) * g[i + 3];
             }
             for (; i < end; i++) {
-                s0 += (v[i] - m) * w[i];
+                s0 += g[i];
+                p0 += (v[i] - m) * g[i];
             }
-            return (double) s0 + s1 + s2 + s3;
+            sums[0] += (double) s0 + s1 + s2 + s3;
+            sums[1] += (double) p0 + p1 + p2 + p3;
         }
 
         @Override
@@ -196,32 +200,32 @@ abstract sealed class ChannelRows permits ChannelRows.Floats, ChannelRows.Double
         }
 
         @Override
-        double sum(int row) {
-            double s = 0;
-            for (int i = row * width, end = i + width; i < end; i++) {
-                s += v[i];
-            }
-            return s;
+        double first(int row) {
+            return v[row * width];
         }
 
         @Override
-        double centredSquares(int row, double centre) {
-            double s = 0;
+        void addShiftedMoments(int row, double shift, double[] sums) {
+            double s = 0, q = 0;
             for (int i = row * width, end = i + width; i < end; i++) {
-                double d = v[i] - centre;
-                s += d * d;
+                double d = v[i] - shift;
+                s += d;
+                q += d * d;
             }
-            return s;
+            sums[0] += s;
+            sums[1] += q;
         }
 
         @Override
-        double centredDot(int row, double centre, ChannelRows other) {
-            double[] w = ((Doubles) other).v;
-            double s = 0;
+        void addGradientSums(int row, double centre, ChannelRows dy, double[] sums) {
+            double[] g = ((Doubles) dy).v;
+            double s = 0, p = 0;
             for (int i = row * width, end = i + width; i < end; i++) {
-                s += (v[i] - centre) * w[i];
+                s += g[i];
+                p += (v[i] - centre) * g[i];
             }
-            return s;
+            sums[0] += s;
+            sums[1] += p;
         }
 
         @Override

@@ -62,17 +62,15 @@ public final class RowwiseBatchNormHelper implements BatchNormalizationHelper {
         double[] b = beta.toDoubleVector();
         forEachChannel(c, channel -> {
             if (training) {
-                double sum = 0;
+                // shifted by one of the channel's values, E[d^2] - E[d]^2 does not cancel as E[x^2] - E[x]^2 can
+                double shift = rows.first(channel);
+                double[] sums = new double[2];
                 for (int row = channel; row < rows.rows; row += c) {
-                    sum += rows.sum(row);
+                    rows.addShiftedMoments(row, shift, sums);
                 }
-                m[channel] = sum / count;
-                // two passes (centre, then square) rather than E[x^2] - E[x]^2, which cancels badly in float
-                double squares = 0;
-                for (int row = channel; row < rows.rows; row += c) {
-                    squares += rows.centredSquares(row, m[channel]);
-                }
-                v[channel] = squares / count;
+                double offset = sums[0] / count;
+                m[channel] = shift + offset;
+                v[channel] = Math.max(0.0, sums[1] / count - offset * offset);
             }
             double scale = g[channel] / Math.sqrt(v[channel] + eps);
             double shift = b[channel] - m[channel] * scale;
@@ -107,12 +105,12 @@ public final class RowwiseBatchNormHelper implements BatchNormalizationHelper {
         double[] dBeta = new double[c];
         forEachChannel(c, channel -> {
             // dBeta = sum dy; dGamma = sum dy * xHat, xHat = (x - mean) / std (sums over n, h, w)
-            double sumDy = 0;
-            double sumDyCentred = 0;
+            double[] sums = new double[2];
             for (int row = channel; row < x.rows; row += c) {
-                sumDy += dy.sum(row);
-                sumDyCentred += x.centredDot(row, m[channel], dy);
+                x.addGradientSums(row, m[channel], dy, sums);
             }
+            double sumDy = sums[0];
+            double sumDyCentred = sums[1];
             double invStd = 1.0 / Math.sqrt(v[channel] + eps);
             dBeta[channel] = sumDy;
             dGamma[channel] = sumDyCentred * invStd;

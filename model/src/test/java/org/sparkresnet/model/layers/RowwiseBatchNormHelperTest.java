@@ -217,6 +217,24 @@ class RowwiseBatchNormHelperTest {
     }
 
     @Test
+    void floatStatisticsHoldForAChannelFarFromZeroWithLittleSpread() {
+        // activations around 1000 that vary by 0.01: variance 1e-5 next to a mean square of 1e6, where a float
+        // E[x^2] - E[x]^2 loses every digit; the helper's shifted sums must not
+        Nd4j.getRandom().setSeed(23);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 8, C, H, W).muli(0.01).addi(1000);
+        RowwiseBatchNormHelper helper = new RowwiseBatchNormHelper();
+        helper.preOutput(x, true, x.shape(), Nd4j.ones(DataType.FLOAT, 1, C), Nd4j.zeros(DataType.FLOAT, 1, C), null, null,
+                0.9, 1e-5, org.deeplearning4j.nn.conf.CNN2DFormat.NCHW,
+                org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces());
+        INDArray exact = x.castTo(DataType.DOUBLE);
+        INDArray mean = exact.mean(0, 2, 3);
+        INDArray variance = exact.var(false, 0, 2, 3);
+        assertTrue(relativeDifference(helper.getMeanCache(DataType.FLOAT).castTo(DataType.DOUBLE).reshape(C), mean) < 1e-7);
+        assertTrue(relativeDifference(helper.getVarCache(DataType.FLOAT).castTo(DataType.DOUBLE).reshape(C), variance) < 1e-3,
+                helper.getVarCache(DataType.FLOAT) + " against " + variance);
+    }
+
+    @Test
     void otherLayoutsFallBackToDl4jsCode() {
         RowwiseBatchNormHelper helper = new RowwiseBatchNormHelper();
         INDArray dense = Nd4j.rand(DataType.FLOAT, 5, C);
