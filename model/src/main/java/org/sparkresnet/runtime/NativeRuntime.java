@@ -14,6 +14,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.sparkresnet.model.layers.DnnlConvolutionHelper;
+import org.sparkresnet.model.layers.ForwardOnceConvolution;
 import org.sparkresnet.model.layers.RowwiseBatchNormHelper;
 import org.sparkresnet.model.layers.RowwiseBatchNormalization;
 
@@ -24,8 +26,14 @@ import org.sparkresnet.model.layers.RowwiseBatchNormalization;
  */
 public final class NativeRuntime {
     static final String ONEDNN_CONV_HELPER = "MKLDNNConvHelper";
+    static final String DNNL_CONV_HELPER = DnnlConvolutionHelper.class.getSimpleName();
     static final String ROWWISE_BATCH_NORM_HELPER = RowwiseBatchNormHelper.class.getSimpleName();
     static final String ONEDNN_BATCH_NORM_HELPER = "MKLDNNBatchNormHelper";
+
+    /** The convolution helper the fast path uses on CPU in this JVM (see DnnlConvolutionHelper for the rule). */
+    static String expectedConvHelper() {
+        return DnnlConvolutionHelper.usable() ? DNNL_CONV_HELPER : ONEDNN_CONV_HELPER;
+    }
 
     /** The batch-norm helper the fast path uses on CPU in this JVM (see RowwiseBatchNormalization for the rule). */
     static String expectedBatchNormHelper() {
@@ -73,7 +81,7 @@ public final class NativeRuntime {
             } else if (!build.oneDnnEnabled()) {
                 problems.add("oneDNN is compiled in but switched off (Nd4jCpu.Environment.setUseONEDNN(false))");
             }
-            expectHelper(problems, "convolution", state.convHelper(), ONEDNN_CONV_HELPER);
+            expectHelper(problems, "convolution", state.convHelper(), expectedConvHelper());
             expectHelper(problems, "batch norm", state.batchNormHelper(), expectedBatchNormHelper());
         } else {
             // On an accelerator the fast path is the vendor helper (cuDNN); there is no oneDNN to check.
@@ -107,8 +115,8 @@ public final class NativeRuntime {
                 .convolutionMode(ConvolutionMode.Same)
                 .graphBuilder()
                 .addInputs("in")
-                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).nIn(1).nOut(2).hasBias(false)
-                        .activation(Activation.IDENTITY).build(), "in")
+                .addLayer("conv", ForwardOnceConvolution.of(new ConvolutionLayer.Builder(3, 3).nIn(1).nOut(2).hasBias(false)
+                        .activation(Activation.IDENTITY).build()), "in")
                 .addLayer("bn", RowwiseBatchNormalization.of(new BatchNormalization.Builder().useLogStd(false).build()), "conv")
                 .addLayer("pool", new GlobalPoolingLayer.Builder().build(), "bn")
                 .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(2)

@@ -25,9 +25,14 @@ public class ForwardOnceConvolution extends ConvolutionLayer {
     public ForwardOnceConvolution() {
     }
 
-    /** The same configuration as {@code built}, with this class's layers. */
+    /**
+     * The same configuration as {@code built}, with this class's layers. A failing helper throws instead of falling
+     * back to DL4J's im2col code (cudnnAllowFallback false): a silent fallback would hide a bug behind a slowdown.
+     */
     public static ForwardOnceConvolution of(ConvolutionLayer built) {
-        return LayerConfigurationCopy.copy(ConvolutionLayer.class, built, new ForwardOnceConvolution());
+        ForwardOnceConvolution copy = LayerConfigurationCopy.copy(ConvolutionLayer.class, built, new ForwardOnceConvolution());
+        copy.setCudnnAllowFallback(false);
+        return copy;
     }
 
     /** What DL4J's ConvolutionLayer.instantiate does (M2.1), with the project's layer class. */

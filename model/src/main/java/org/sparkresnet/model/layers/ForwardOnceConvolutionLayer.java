@@ -28,6 +28,10 @@ public class ForwardOnceConvolutionLayer extends ConvolutionLayer {
 
     public ForwardOnceConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
+        if (DnnlConvolutionHelper.usable() && !hasBias()) {
+            // DL4J's constructor chose its helper (oneDNN's through libnd4j on CPU); ours runs first, falls back to it
+            helper = new DnnlConvolutionHelper(helper);
+        }
     }
 
     @Override
