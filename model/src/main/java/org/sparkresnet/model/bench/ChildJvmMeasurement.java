@@ -1,5 +1,6 @@
 package org.sparkresnet.model.bench;
 
+import org.sparkresnet.model.layers.DnnlConvolutionHelper;
 import org.sparkresnet.model.layers.RowwiseBatchNormalization;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -19,15 +20,16 @@ import java.util.Map;
 final class ChildJvmMeasurement {
     static final String PLAIN_BUILD = "-Dorg.bytedeco.javacpp.platform.extension=";
     static final String HELPERS_OFF = "-Dorg.eclipse.deeplearning4j.helpers.disable=true";
-    /** The project's batch-norm helper off too, so the child's runtime line says what the stock network runs. */
+    /** The project's batch-norm and convolution helpers off too, so the child's runtime line says what the stock network runs. */
     static final String ROWWISE_OFF = "-D" + RowwiseBatchNormalization.POLICY_PROPERTY + "=never";
+    static final String DNNL_CONV_OFF = "-D" + DnnlConvolutionHelper.POLICY_PROPERTY + "=never";
 
     private ChildJvmMeasurement() {
     }
 
     /** Runs the stock-DL4J child, echoes its runtime line and errors with a prefix, and returns its figures. */
     static Throughput stock(String label, List<String> childArguments) throws IOException, InterruptedException {
-        return run(label, List.of(PLAIN_BUILD, HELPERS_OFF, ROWWISE_OFF), Map.of(), childArguments);
+        return run(label, List.of(PLAIN_BUILD, HELPERS_OFF, ROWWISE_OFF, DNNL_CONV_OFF), Map.of(), childArguments);
     }
 
     /** Runs a child with this JVM's flags plus {@code jvmOverrides} and extra environment, and returns its figures. */
