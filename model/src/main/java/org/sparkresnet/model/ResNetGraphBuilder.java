@@ -19,6 +19,7 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.sparkresnet.model.layers.ForwardOnceConvolution;
 import org.sparkresnet.model.layers.ReluActivation;
+import org.sparkresnet.model.layers.ResidualAdd;
 import org.sparkresnet.model.layers.RowwiseBatchNormalization;
 
 /**
@@ -175,7 +176,8 @@ final class ResNetGraphBuilder {
     }
 
     private Node add(String name, Node a, Node b) {
-        graph.addVertex(name, new ElementWiseVertex(ElementWiseVertex.Op.Add), a.name(), b.name());
+        graph.addVertex(name, settings.projectLayers() ? new ResidualAdd() : new ElementWiseVertex(ElementWiseVertex.Op.Add),
+                a.name(), b.name());
         return new Node(name, a.channels());
     }
 }
