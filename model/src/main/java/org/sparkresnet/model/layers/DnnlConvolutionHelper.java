@@ -18,7 +18,6 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A convolution helper that calls oneDNN 2.5 itself (through JavaCPP's dnnl presets) with primitives built once per
@@ -45,15 +44,7 @@ public final class DnnlConvolutionHelper implements ConvolutionHelper {
 
     /** Whether convolution layers created now get this helper: on CPU backends unless -D{@value #POLICY_PROPERTY}=never. */
     public static boolean usable() {
-        if (!Nd4j.getEnvironment().isCPU()) {
-            return false;
-        }
-        String policy = System.getProperty(POLICY_PROPERTY, "always");
-        return switch (policy) {
-            case "always" -> true;
-            case "never" -> false;
-            default -> throw new IllegalArgumentException("-D" + POLICY_PROPERTY + " must be always or never, got '" + policy + "'");
-        };
+        return CpuHelperPolicy.enabled(POLICY_PROPERTY);
     }
 
     @Override

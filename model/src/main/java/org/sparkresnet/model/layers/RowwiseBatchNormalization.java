@@ -6,7 +6,6 @@ import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.lang.reflect.Field;
 import java.util.Collection;
@@ -58,15 +57,7 @@ public class RowwiseBatchNormalization extends BatchNormalization {
 
     /** Whether layers instantiated now get the rowwise helper (see the class comment). */
     public static boolean usesRowwiseHelper() {
-        if (!Nd4j.getEnvironment().isCPU()) {
-            return false;
-        }
-        String policy = System.getProperty(POLICY_PROPERTY, "always");
-        return switch (policy) {
-            case "always" -> true;
-            case "never" -> false;
-            default -> throw new IllegalArgumentException("-D" + POLICY_PROPERTY + " must be always or never, got '" + policy + "'");
-        };
+        return CpuHelperPolicy.enabled(POLICY_PROPERTY);
     }
 
     @Override
