@@ -131,14 +131,20 @@ final class DnnlConvolution {
         return new memory.desc(new LongPointer(dims), memory.data_type.f32, tag);
     }
 
-    /** A sequence of primitives with their arguments, and the scratch-backed memories they use. */
+    /** A primitive with its arguments. */
+    private record Call(primitive primitive, IntMemoryMap arguments) {
+        static Call reorder(memory from, memory to) {
+            return new Call(new reorder(new reorder.primitive_desc(from, to)),
+                    new IntMemoryMap().put(DNNL_ARG_FROM, from).put(DNNL_ARG_TO, to));
+        }
+    }
+
+    /** A sequence of primitive calls, then the reorders back into the user's arrays, and the scratch they use. */
     private static final class Step {
-        private final List<primitive> primitives = new ArrayList<>();
-        private final List<IntMemoryMap> arguments = new ArrayList<>();
+        private final List<Call> calls = new ArrayList<>();
+        private final List<Call> after = new ArrayList<>();
         private final List<memory> scratchMemories = new ArrayList<>();
         private final List<Long> scratchBytes = new ArrayList<>();
-        private final List<primitive> after = new ArrayList<>();
-        private final List<IntMemoryMap> afterArguments = new ArrayList<>();
 
         /** {@code user} as the primitive wants it: itself, or a scratch copy reordered from it first. */
         memory in(memory user, memory.desc wanted) {
@@ -146,8 +152,7 @@ final class DnnlConvolution {
                 return user;
             }
             memory copy = scratch(wanted);
-            primitives.add(new reorder(new reorder.primitive_desc(user, copy)));
-            arguments.add(new IntMemoryMap().put(DNNL_ARG_FROM, user).put(DNNL_ARG_TO, copy));
+            calls.add(Call.reorder(user, copy));
             return copy;
         }
 
@@ -157,14 +162,12 @@ final class DnnlConvolution {
                 return user;
             }
             memory copy = scratch(produced);
-            after.add(new reorder(new reorder.primitive_desc(copy, user)));
-            afterArguments.add(new IntMemoryMap().put(DNNL_ARG_FROM, copy).put(DNNL_ARG_TO, user));
+            after.add(Call.reorder(copy, user));
             return copy;
         }
 
         void run(primitive p, IntMemoryMap args) {
-            primitives.add(p);
-            arguments.add(args);
+            calls.add(new Call(p, args));
         }
 
         private memory scratch(memory.desc desc) {
@@ -191,11 +194,11 @@ final class DnnlConvolution {
                 scratchMemories.get(i).set_data_handle(slots[i]);
             }
             stream s = STREAM.get();
-            for (int i = 0; i < primitives.size(); i++) {
-                primitives.get(i).execute(s, arguments.get(i));
+            for (Call call : calls) {
+                call.primitive().execute(s, call.arguments());
             }
-            for (int i = 0; i < after.size(); i++) {
-                after.get(i).execute(s, afterArguments.get(i));
+            for (Call call : after) {
+                call.primitive().execute(s, call.arguments());
             }
             s._wait();
         }

@@ -26,8 +26,8 @@ record DnnlConvolutionGeometry(long[] inputShape, long[] weightShape, long[] out
             bottom = (int) (totalH - top);
             right = (int) (totalW - left);
         } else {
-            top = bottom = pad[0];
-            left = right = pad[1];
+            top = pad[0];
+            left = pad[1];
             outH = (inH + 2L * pad[0] - kH) / strides[0] + 1;
             outW = (inW + 2L * pad[1] - kW) / strides[1] + 1;
             // oneDNN wants the right padding that makes its output size exact; DL4J drops the rows that do not fit
