@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.util.Map;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -22,11 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.executioner.OpExecutioner;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-import org.nd4j.linalg.profiler.OpProfiler;
 
 /**
  * The project's oneDNN convolution helper computes what DL4J's own convolution computes: a float network on the helper
@@ -105,16 +104,9 @@ class DnnlConvolutionHelperTest {
     @Test
     void resnetConvolutionsRunNoNd4jConvolutionOps() {
         ComputationGraph net = network(DataType.FLOAT, 3, 2, 8, 8, ConvolutionMode.Same, 0, false);
-        Nd4j.getExecutioner().setProfilingMode(OpExecutioner.ProfilingMode.ALL);
-        OpProfiler.getInstance().reset();
-        try {
-            gradient(net, images(DataType.FLOAT, 8, 8));
-            assertEquals(0, OpProfiler.getInstance().getOpCounter().getCount("conv2d"));
-            assertEquals(0, OpProfiler.getInstance().getOpCounter().getCount("conv2d_bp"));
-        } finally {
-            Nd4j.getExecutioner().setProfilingMode(OpExecutioner.ProfilingMode.DISABLED);
-            OpProfiler.getInstance().reset();
-        }
+        Map<String, Long> counts = OpCounts.during(() -> gradient(net, images(DataType.FLOAT, 8, 8)), "conv2d", "conv2d_bp");
+        assertEquals(0, counts.get("conv2d"));
+        assertEquals(0, counts.get("conv2d_bp"));
     }
 
     @Test

@@ -19,11 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.executioner.OpExecutioner;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-import org.nd4j.linalg.profiler.OpProfiler;
 
 /**
  * DL4J's convolution layer runs its forward convolution a second time in backprop; ForwardOnceConvolution does not,
@@ -69,15 +67,7 @@ class ForwardOnceConvolutionTest {
 
     /** conv2d ops executed by ND4J while computing one gradient (forward and backward) of a float network. */
     private static long forwardConvolutions(ComputationGraph net) {
-        Nd4j.getExecutioner().setProfilingMode(OpExecutioner.ProfilingMode.ALL);
-        OpProfiler.getInstance().reset();
-        try {
-            gradient(net);
-            return OpProfiler.getInstance().getOpCounter().getCount("conv2d");
-        } finally {
-            Nd4j.getExecutioner().setProfilingMode(OpExecutioner.ProfilingMode.DISABLED);
-            OpProfiler.getInstance().reset();
-        }
+        return OpCounts.during(() -> gradient(net), "conv2d").get("conv2d");
     }
 
     @Test

@@ -22,11 +22,9 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.executioner.OpExecutioner;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-import org.nd4j.linalg.profiler.OpProfiler;
 
 /** ReluActivation computes DL4J's ReLU layer's outputs and gradients without libnd4j's relu_bp op. */
 class ReluActivationTest {
@@ -99,15 +97,7 @@ class ReluActivationTest {
     }
 
     private static long reluBpOps(ComputationGraph net) {
-        Nd4j.getExecutioner().setProfilingMode(OpExecutioner.ProfilingMode.ALL);
-        OpProfiler.getInstance().reset();
-        try {
-            gradient(net);
-            return OpProfiler.getInstance().getOpCounter().getCount("relu_bp");
-        } finally {
-            Nd4j.getExecutioner().setProfilingMode(OpExecutioner.ProfilingMode.DISABLED);
-            OpProfiler.getInstance().reset();
-        }
+        return OpCounts.during(() -> gradient(net), "relu_bp").get("relu_bp");
     }
 
     @Test
