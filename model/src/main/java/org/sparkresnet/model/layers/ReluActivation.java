@@ -31,13 +31,13 @@ public class ReluActivation extends ActivationLayer {
         return LayerConfigurationCopy.copy(ActivationLayer.class, built, new ReluActivation());
     }
 
+    /** The two ways DL4J spells max(0, x): no max, threshold or negative slope, as nulls or as zeros. */
+    private static final ActivationReLU PLAIN = new ActivationReLU();
+    private static final ActivationReLU PLAIN_ZEROS = new ActivationReLU(null, 0.0, 0.0);
+
     /** max(0, x) exactly: DL4J's ReLU with no max, threshold or negative slope (null or 0). */
     static boolean isPlainRelu(IActivation activation) {
-        if (!(activation instanceof ActivationReLU relu)) {
-            return false;
-        }
-        ActivationReLU plain = new ActivationReLU();
-        return relu.equals(plain) || relu.equals(new ActivationReLU(null, 0.0, 0.0));
+        return activation instanceof ActivationReLU relu && (relu.equals(PLAIN) || relu.equals(PLAIN_ZEROS));
     }
 
     /** What DL4J's ActivationLayer.instantiate does (M2.1), with the project's layer class. */
