@@ -6,12 +6,19 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.spark.TaskContext;
+import org.sparkresnet.data.fs.HadoopFiles;
 import org.sparkresnet.data.fs.SerializableConfiguration;
+import org.sparkresnet.data.stream.EpochPlan;
+import org.sparkresnet.data.stream.MinibatchReader;
 import org.sparkresnet.data.shard.Augmentation;
 import org.sparkresnet.data.shard.Minibatches;
 import org.sparkresnet.data.shard.Normalization;
 import org.sparkresnet.data.shard.ShardFormat;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -66,6 +73,60 @@ public final class ShardedDataset {
             int[] order = shard.exampleSeed() < 0 ? Minibatches.inOrder(n) : Minibatches.shuffled(n, shard.exampleSeed());
             return Minibatches.split(raw, order, batchSize, normalization, augmentation, new Random(shard.augmentSeed())).iterator();
         });
+    }
+
+    /**
+     * One epoch's minibatch references for a prepared split (see {@link EpochPlan}): examples mixed across shards, the
+     * same plan for the same seed. Only the manifest is read.
+     */
+    public static EpochPlan epochPlan(JavaSparkContext sc, String splitDirUri, int batchSize, long seed) {
+        requirePositiveBatchSize(batchSize);
+        SplitManifest manifest = SplitManifest.read(splitDirUri, sc.hadoopConfiguration());
+        return EpochPlan.of(manifest, shardFiles(splitDirUri, manifest), batchSize, seed);
+    }
+
+    /**
+     * The minibatches of {@code plan} as an RDD of {@code partitions} partitions (consecutive minibatches of the plan
+     * in each), read from the shards and decoded on the executors as they are consumed. Only the references travel:
+     * nothing is shuffled, and nothing is cached unless the caller persists the RDD.
+     *
+     * @param augmentation null for none
+     */
+    public static JavaRDD<DataSet> streamed(JavaSparkContext sc, String splitDirUri, EpochPlan plan, int partitions,
+                                            Augmentation augmentation) {
+        SplitManifest manifest = SplitManifest.read(splitDirUri, sc.hadoopConfiguration());
+        SerializableConfiguration conf = new SerializableConfiguration(sc.hadoopConfiguration());
+        Normalization normalization = Normalization.of(manifest.spec());
+        List<String> files = plan.shardFiles();
+        String version = datasetVersion(splitDirUri, sc.hadoopConfiguration());
+        int slices = Math.max(1, Math.min(partitions, plan.size()));
+        return sc.parallelize(plan.minibatches(), slices).mapPartitions(refs -> {
+            MinibatchReader reader = new MinibatchReader(files, conf.get(), normalization, augmentation, version);
+            TaskContext task = TaskContext.get();
+            if (task != null) {
+                task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) context -> reader.close());
+            }
+            return reader.iterator(refs);
+        });
+    }
+
+    private static List<String> shardFiles(String splitDirUri, SplitManifest manifest) {
+        List<String> files = new ArrayList<>();
+        for (String shard : manifest.shards()) {
+            files.add(new Path(splitDirUri, shard).toString());
+        }
+        return files;
+    }
+
+    /** The manifest's modification time and length: a new preparation at the same path gives another version. */
+    private static String datasetVersion(String splitDirUri, Configuration conf) {
+        Path manifest = new Path(splitDirUri, SplitManifest.FILE_NAME);
+        try {
+            FileStatus status = HadoopFiles.fileSystem(manifest, conf).getFileStatus(manifest);
+            return status.getModificationTime() + ":" + status.getLen();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + manifest + ": " + e.getMessage(), e);
+        }
     }
 
     /** Driver-side, in file order, for evaluation and single-JVM training; reads one shard at a time. */

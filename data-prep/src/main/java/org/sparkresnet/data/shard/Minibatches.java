@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.sparkresnet.model.InputShape;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -40,10 +41,31 @@ public final class Minibatches {
     /** As {@link #decode(DataSet, byte[], int[], int, int, Normalization)}, each example augmented unless {@code augmentation} is null. */
     public static DataSet decode(DataSet rawShard, byte[] pixels, int[] order, int from, int to, Normalization normalization,
                                  Augmentation augmentation, Random random) {
-        int n = to - from;
         long[] shape = rawShard.getFeatures().shape();
-        int channels = (int) shape[1];
-        int planeSize = (int) (shape[2] * shape[3]);
+        InputShape inputShape = new InputShape((int) shape[1], (int) shape[2], (int) shape[3]);
+        INDArray classIndices = rawShard.getLabels();
+        int exampleSize = (int) (shape[1] * shape[2] * shape[3]);
+        int[] sources = new int[to - from];
+        int[] classes = new int[to - from];
+        for (int i = 0; i < sources.length; i++) {
+            sources[i] = order[from + i] * exampleSize;
+            classes[i] = classIndices.getInt(order[from + i]);
+        }
+        return decode(pixels, sources, classes, inputShape, normalization, augmentation, random);
+    }
+
+    /**
+     * The core of decoding: example i's uint8 CHW pixels start at {@code pixels[sources[i]]} and its class is
+     * {@code classes[i]}; features {@code (x/255 - mean[c]) / std[c]} (augmented unless {@code augmentation} is null)
+     * as FLOAT [n,c,h,w], labels one-hot FLOAT [n, numClasses].
+     */
+    public static DataSet decode(byte[] pixels, int[] sources, int[] classes, InputShape shape, Normalization normalization,
+                                 Augmentation augmentation, Random random) {
+        int n = sources.length;
+        int channels = shape.channels();
+        int height = shape.height();
+        int width = shape.width();
+        int planeSize = height * width;
         int exampleSize = channels * planeSize;
         if (channels != normalization.channels()) {
             throw new IllegalArgumentException("shard has " + channels + " channels, the normalisation " + normalization.channels());
@@ -57,26 +79,29 @@ public final class Minibatches {
         }
         float[] values = new float[n * exampleSize];
         float[] oneHot = new float[n * numClasses];
-        INDArray classIndices = rawShard.getLabels();
         for (int i = 0; i < n; i++) {
-            int example = order[from + i];
-            int source = example * exampleSize;
+            int source = sources[i];
             int target = i * exampleSize;
+            if (classes[i] < 0 || classes[i] >= numClasses) {
+                throw new IllegalArgumentException("class index " + classes[i] + " outside 0.." + (numClasses - 1));
+            }
+            oneHot[i * numClasses + classes[i]] = 1f;
             if (augmentation != null) {
-                Augmentation.Window window = augmentation.draw((int) shape[2], (int) shape[3], random);
-                augmentation.apply(pixels, source, channels, (int) shape[2], (int) shape[3], window, scale, offset, values, target);
-                oneHot[i * numClasses + classIndices.getInt(example)] = 1f;
+                Augmentation.Window window = augmentation.draw(height, width, random);
+                augmentation.apply(pixels, source, channels, height, width, window, scale, offset, values, target);
                 continue;
             }
             for (int c = 0; c < channels; c++) {
+                float s = scale[c];
+                float o = offset[c];
+                int from = source + c * planeSize;
+                int to = target + c * planeSize;
                 for (int p = 0; p < planeSize; p++) {
-                    int at = c * planeSize + p;
-                    values[target + at] = Byte.toUnsignedInt(pixels[source + at]) * scale[c] + offset[c];
+                    values[to + p] = (pixels[from + p] & 0xFF) * s + o;
                 }
             }
-            oneHot[i * numClasses + classIndices.getInt(example)] = 1f;
         }
-        INDArray features = Nd4j.create(values, new long[] {n, channels, shape[2], shape[3]}, DataType.FLOAT);
+        INDArray features = Nd4j.create(values, new long[] {n, channels, height, width}, DataType.FLOAT);
         INDArray labels = Nd4j.create(oneHot, new long[] {n, numClasses}, DataType.FLOAT);
         return new DataSet(features, labels);
     }
