@@ -8,6 +8,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
@@ -16,6 +17,9 @@ import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.regularization.L2Regularization;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.learning.regularization.WeightDecay;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.sparkresnet.model.layers.ForwardOnceConvolution;
 import org.sparkresnet.model.layers.ReluActivation;
@@ -33,11 +37,13 @@ final class ResNetGraphBuilder {
 
     private final Architecture architecture;
     private final GraphSettings settings;
+    private final TrainingOptions training;
     private final ComputationGraphConfiguration.GraphBuilder graph;
 
     private ResNetGraphBuilder(Architecture architecture, TrainingOptions training, GraphSettings settings) {
         this.architecture = architecture;
         this.settings = settings;
+        this.training = training;
         NeuralNetConfiguration.Builder defaults = new NeuralNetConfiguration.Builder()
                 .seed(training.seed())
                 .dataType(settings.dataType())
@@ -45,9 +51,9 @@ final class ResNetGraphBuilder {
                 .weightInit(WeightInit.RELU)
                 // Same padding: spatial sizes are ceil(size / stride), so even tiny inputs never reach zero.
                 .convolutionMode(ConvolutionMode.Same);
-        if (training.weightDecay() > 0) {
-            defaults.weightDecay(training.weightDecay());
-        }
+        // Weight decay is set on the convolutions and the dense layer themselves (weightRegularization), not here:
+        // DL4J M2.1 configures a layer twice from these defaults and appends a default WeightDecay each time, so
+        // defaults.weightDecay(wd) decayed every weight by 2 x wd (RegularizationTest).
         this.graph = defaults.graphBuilder();
     }
 
@@ -71,11 +77,14 @@ final class ResNetGraphBuilder {
             x = relu(batchNorm(x, LayerNames.head("bn")), LayerNames.head("relu"));
         }
         graph.addLayer(ResNets.FEATURES, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), x.name());
-        graph.addLayer(ResNets.OUTPUT, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                .nIn(x.channels()).nOut(numClasses)
+        OutputLayer.Builder head = training.labelSmoothing() > 0
+                ? new OutputLayer.Builder(new LabelSmoothingCrossEntropy(training.labelSmoothing()))
+                : new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT);
+        head.nIn(x.channels()).nOut(numClasses)
                 .activation(Activation.SOFTMAX)
-                .weightInit(WeightInit.XAVIER)
-                .build(), ResNets.FEATURES);
+                .weightInit(WeightInit.XAVIER);
+        weightRegularization(head);
+        graph.addLayer(ResNets.OUTPUT, head.build(), ResNets.FEATURES);
         graph.setOutputs(ResNets.OUTPUT);
         graph.setInputTypes(InputType.convolutional(input.height(), input.width(), input.channels()));
         // DL4J's own topological order, not a pinned one: ComputationGraphConfiguration.clone() drops a pinned
@@ -131,7 +140,8 @@ final class ResNetGraphBuilder {
 
     /**
      * The residual branch: conv_j, bn_j, relu_j for every conv but the last, which is followed by a BN only in
-     * post-activation blocks (v1, plain).
+     * post-activation blocks (v1, plain). With {@link TrainingOptions#zeroInitResidual()} the last BN of a v1 block
+     * starts at gamma 0, so the block starts as its shortcut; a plain block has no shortcut, and keeps gamma 1.
      */
     private Node branch(Node input, String prefix, List<BlockKind.ConvSpec> convs, boolean normaliseLast) {
         Node x = input;
@@ -139,7 +149,8 @@ final class ResNetGraphBuilder {
             boolean last = j == convs.size();
             x = conv(x, prefix + "_" + j + "_conv", convs.get(j - 1));
             if (!last || normaliseLast) {
-                x = batchNorm(x, prefix + "_" + j + "_bn");
+                boolean zeroGamma = last && training.zeroInitResidual() && architecture.variant() == Variant.RESIDUAL;
+                x = batchNorm(x, prefix + "_" + j + "_bn", zeroGamma ? 0.0 : 1.0);
             }
             if (!last) {
                 x = relu(x, prefix + "_" + j + "_relu");
@@ -148,21 +159,42 @@ final class ResNetGraphBuilder {
         return x;
     }
 
+    /**
+     * The weight decay of a layer with weights: on its weights only. Biases keep DL4J's separate, empty bias
+     * regularisation, and batch-norm layers get none (DL4J's BatchNormalization regularises none of its parameters
+     * whatever it is configured with).
+     */
+    private void weightRegularization(BaseLayer.Builder<?> layer) {
+        if (training.weightDecay() > 0) {
+            Regularization decay = switch (training.weightDecayMode()) {
+                case DECOUPLED -> new WeightDecay(training.weightDecay(), true);
+                case L2 -> new L2Regularization(training.weightDecay());
+            };
+            layer.regularization(new ArrayList<>(List.of(decay)));
+        }
+    }
+
     private Node conv(Node input, String name, BlockKind.ConvSpec spec) {
-        ConvolutionLayer conv = new ConvolutionLayer.Builder(spec.kernel(), spec.kernel())
+        ConvolutionLayer.Builder builder = new ConvolutionLayer.Builder(spec.kernel(), spec.kernel())
                 .stride(spec.stride(), spec.stride())
                 .nIn(input.channels())
                 .nOut(spec.channels())
                 .hasBias(false) // BN follows (or, in v2, precedes the next conv): a bias would be redundant
-                .activation(Activation.IDENTITY)
-                .build();
+                .activation(Activation.IDENTITY);
+        weightRegularization(builder);
+        ConvolutionLayer conv = builder.build();
         graph.addLayer(name, settings.projectLayers() ? ForwardOnceConvolution.of(conv) : conv, input.name());
         return new Node(name, spec.channels());
     }
 
     private Node batchNorm(Node input, String name) {
+        return batchNorm(input, name, 1.0);
+    }
+
+    private Node batchNorm(Node input, String name, double initialGamma) {
         BatchNormalization bn = new BatchNormalization.Builder()
                 .nIn(input.channels()).nOut(input.channels())
+                .gamma(initialGamma)
                 .useLogStd(!settings.projectLayers())
                 .build();
         graph.addLayer(name, settings.projectLayers() ? RowwiseBatchNormalization.of(bn) : bn, input.name());
