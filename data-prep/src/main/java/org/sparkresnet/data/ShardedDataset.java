@@ -12,6 +12,8 @@ import org.sparkresnet.data.fs.HadoopFiles;
 import org.sparkresnet.data.fs.SerializableConfiguration;
 import org.sparkresnet.data.stream.EpochPlan;
 import org.sparkresnet.data.stream.MinibatchReader;
+import org.sparkresnet.data.stream.PrefetchingIterator;
+import org.apache.spark.util.LongAccumulator;
 import org.sparkresnet.data.shard.Augmentation;
 import org.sparkresnet.data.shard.Minibatches;
 import org.sparkresnet.data.shard.Normalization;
@@ -85,29 +87,45 @@ public final class ShardedDataset {
         return EpochPlan.of(manifest, shardFiles(splitDirUri, manifest), batchSize, seed);
     }
 
+    /** Minibatches decoded ahead of the training loop on another thread (see {@link PrefetchingIterator}). */
+    public static final int PREFETCH_DEPTH = 2;
+
     /**
      * The minibatches of {@code plan} as an RDD of {@code partitions} partitions (consecutive minibatches of the plan
-     * in each), read from the shards and decoded on the executors as they are consumed. Only the references travel:
-     * nothing is shuffled, and nothing is cached unless the caller persists the RDD.
+     * in each), read from the shards and decoded on the executors as they are consumed, {@link #PREFETCH_DEPTH} ahead
+     * on a background thread. Only the references travel: nothing is shuffled, and nothing is cached unless the
+     * caller persists the RDD.
      *
-     * @param augmentation null for none
+     * @param augmentation  null for none
+     * @param dataWaitNanos null, or an accumulator that adds the nanoseconds the consumer waited for minibatches
      */
     public static JavaRDD<DataSet> streamed(JavaSparkContext sc, String splitDirUri, EpochPlan plan, int partitions,
-                                            Augmentation augmentation) {
+                                            Augmentation augmentation, LongAccumulator dataWaitNanos) {
         SplitManifest manifest = SplitManifest.read(splitDirUri, sc.hadoopConfiguration());
         SerializableConfiguration conf = new SerializableConfiguration(sc.hadoopConfiguration());
         Normalization normalization = Normalization.of(manifest.spec());
         List<String> files = plan.shardFiles();
         String version = datasetVersion(splitDirUri, sc.hadoopConfiguration());
-        int slices = Math.max(1, Math.min(partitions, plan.size()));
+        int slices = Math.max(1, partitions);
         return sc.parallelize(plan.minibatches(), slices).mapPartitions(refs -> {
             MinibatchReader reader = new MinibatchReader(files, conf.get(), normalization, augmentation, version);
+            PrefetchingIterator<DataSet> prefetched = new PrefetchingIterator<>(reader.iterator(refs), PREFETCH_DEPTH,
+                    dataWaitNanos == null ? nanos -> { } : dataWaitNanos::add, "minibatch-reader");
             TaskContext task = TaskContext.get();
             if (task != null) {
-                task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) context -> reader.close());
+                task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) context -> {
+                    prefetched.close();
+                    reader.close();
+                });
             }
-            return reader.iterator(refs);
+            return prefetched;
         });
+    }
+
+    /** As {@link #streamed(JavaSparkContext, String, EpochPlan, int, Augmentation, LongAccumulator)}, not measuring waits. */
+    public static JavaRDD<DataSet> streamed(JavaSparkContext sc, String splitDirUri, EpochPlan plan, int partitions,
+                                            Augmentation augmentation) {
+        return streamed(sc, splitDirUri, plan, partitions, augmentation, null);
     }
 
     private static List<String> shardFiles(String splitDirUri, SplitManifest manifest) {

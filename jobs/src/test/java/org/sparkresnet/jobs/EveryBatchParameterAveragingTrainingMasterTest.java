@@ -117,6 +117,42 @@ class EveryBatchParameterAveragingTrainingMasterTest {
         assertTrue(tasks >= rounds * partitions, "each round's split filters every partition of the data (the bug): " + tasks + " tasks");
     }
 
+    /**
+     * The job's path: an epoch planned as references, each round read by its workers straight from the shards.
+     * 640 images in minibatches of 32 = 20; 2 workers x 2 per round = 5 rounds of 2 tasks, and no shuffle.
+     */
+    @Test
+    void ourMasterTrainsAStreamedEpochRoundByRoundWithoutAShuffle() throws Exception {
+        AtomicInteger tasks = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicLong shuffled = new java.util.concurrent.atomic.AtomicLong();
+        SparkListener counter = new SparkListener() {
+            @Override
+            public void onTaskEnd(SparkListenerTaskEnd taskEnd) {
+                tasks.incrementAndGet();
+                shuffled.addAndGet(taskEnd.taskMetrics().shuffleWriteMetrics().bytesWritten());
+            }
+        };
+        EveryBatchParameterAveragingTrainingMaster master = (EveryBatchParameterAveragingTrainingMaster) TrainingMasters.parameterAveraging(settings);
+        SparkComputationGraph net = new SparkComputationGraph(sc, smallNet(), master);
+        TrainingProgress progress = new TrainingProgress(sc);
+        net.setListeners(progress.listener());
+        org.sparkresnet.data.stream.EpochPlan plan = ShardedDataset.epochPlan(sc, trainUri, settings.batchSize(), 8);
+        sc.sc().addSparkListener(counter);
+        try {
+            master.fitEpoch(net, plan, (round, partitions) -> {
+                assertEquals(2, partitions, "one partition per worker");
+                return ShardedDataset.streamed(sc, trainUri, round, partitions, null, progress.dataWaitNanos());
+            });
+            sc.sc().listenerBus().waitUntilEmpty();
+        } finally {
+            sc.sc().removeSparkListener(counter);
+        }
+        assertEquals(IMAGES, progress.snapshot().examples(), "every image trained on once");
+        assertEquals(10, tasks.get(), "5 rounds x 2 worker tasks, nothing else");
+        assertEquals(0, shuffled.get());
+        assertEquals(1, net.getNetwork().getEpochCount(), "the epoch counter advances as SparkComputationGraph.fit's does");
+    }
+
     @Test
     void ourMasterDealsTheRoundsInOneShuffle() throws Exception {
         // one count, one zipWithIndex size pass and one shuffle over the 5 partitions, then 2 worker tasks per round

@@ -112,6 +112,8 @@ class GradientSharingTest {
         EpochMetrics epoch = result.last();
         System.out.printf("train job, gradient sharing, 1 epoch: loss %.4f, test accuracy %.4f%n", epoch.trainLoss(), epoch.testAccuracy());
         assertEquals(IMAGES, epoch.examples());
+        assertEquals(0, epoch.shuffleWriteBytes(), "sharing trains the minibatches where they are read: no shuffle");
+        assertTrue(epoch.dataWaitShare() >= 0 && epoch.dataWaitShare() < 1, "data wait measured: " + epoch);
         assertTrue(epoch.testAccuracy() > 0.2, "one epoch should beat chance (0.1) clearly (measured 0.29-0.31): " + epoch.testAccuracy());
         assertEquals(localAccuracy(result.network()), epoch.testAccuracy(), 1e-9, "Spark evaluation = evaluation on the driver");
     }

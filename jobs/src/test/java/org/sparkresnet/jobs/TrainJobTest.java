@@ -74,6 +74,18 @@ class TrainJobTest {
         assertEquals(640, epochs.get(0).examples(), "every training image is seen once per epoch");
     }
 
+    /** Parameter averaging deals minibatch references, not float minibatches: no shuffle, and Spark reports the memory. */
+    @Test
+    void averagingEpochsShuffleNothingAndRecordExecutorMemoryAndDataWait() {
+        for (EpochMetrics e : result.epochs()) {
+            assertEquals(0, e.shuffleWriteBytes(), "epoch " + e.epoch() + " wrote shuffle bytes");
+            assertTrue(e.peakExecutorRssBytes() > 100L << 20, "the executor's resident memory was reported: " + e.peakExecutorRssBytes());
+            assertTrue(e.peakExecutorHeapBytes() > 0 && e.peakExecutorHeapBytes() < e.peakExecutorRssBytes(), e.toString());
+            assertTrue(e.dataWaitSeconds() >= 0 && e.dataWaitShare() < 1, "data wait " + e.dataWaitSeconds() + " s of "
+                    + e.workerLoopSeconds() + " s in the loop");
+        }
+    }
+
     @Test
     void progressLinesShowEpochIterationLossSpeedAndEta() {
         assertTrue(printed.matches("(?s).*epoch 1/3  iteration \\d+  examples \\d+/640  loss \\d+\\.\\d+  \\d+\\.\\d images/s  ETA \\S+.*"), printed);

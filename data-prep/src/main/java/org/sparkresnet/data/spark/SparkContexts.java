@@ -33,6 +33,9 @@ public final class SparkContexts {
         threads.apply(conf);
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         conf.setIfMissing("spark.driver.maxResultSize", "2g");
+        // executors report their peak memory (RSS includes ND4J's native arrays) with each task: what the train job records per epoch
+        conf.setIfMissing("spark.executor.processTreeMetrics.enabled", "true");
+        conf.setIfMissing("spark.executor.metrics.pollingInterval", "1s");
         return conf;
     }
 

@@ -1,6 +1,10 @@
 package org.sparkresnet.jobs.dl4jfix;
 
 import org.apache.spark.api.java.JavaRDD;
+import org.deeplearning4j.spark.impl.graph.dataset.DataSetToMultiDataSetFn;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.sparkresnet.data.stream.EpochPlan;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -30,6 +34,11 @@ import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
  * <p>It also deals the rounds' splits in one shuffle per epoch ({@link PartitionedSplits}) where upstream scanned
  * all the data once per round. Tested in ParameterAveragingSplitsTest.
  *
+ * <p>The job trains through {@link #fitEpoch}: the driver cuts the epoch's minibatch references into rounds and each
+ * round is read straight from the shards by its workers (one partition per worker), so nothing of the float epoch is
+ * shuffled or cached. fit(JavaRDD) on in-memory minibatches still works as upstream, with the splits dealt by
+ * PartitionedSplits and without upstream's MEMORY_ONLY_SER persist of the whole epoch.
+ *
  * <p>The driver still advances its iteration counter by averagingFrequency per round, as upstream, whatever the
  * workers did; with balanced splits that is the iterations each worker ran, give or take the remainder.
  */
@@ -40,6 +49,31 @@ public final class EveryBatchParameterAveragingTrainingMaster extends ParameterA
         super(builder);
         // the splits below already hold one partition per worker: repartitioning them again would cost a job per round
         this.repartition = Repartition.NumPartitionsWorkersDiffers;
+        this.storageLevel = null; // upstream persists the whole float epoch (MEMORY_ONLY_SER) before splitting it
+    }
+
+    /** Builds the RDD that reads a share of an epoch's minibatches, in exactly {@code partitions} partitions. */
+    public interface RoundReader {
+        JavaRDD<DataSet> read(EpochPlan round, int partitions);
+    }
+
+    /**
+     * One epoch of parameter averaging over {@code plan}: rounds of workers x averagingFrequency consecutive minibatches
+     * (the last round takes the remainder), each read by {@code reader} into one partition per worker and trained as
+     * upstream's doIteration trains a split; then the network's epoch counter advances, as SparkComputationGraph.fit's does.
+     */
+    public void fitEpoch(SparkComputationGraph graph, EpochPlan plan, RoundReader reader) {
+        if (numWorkers == null) {
+            numWorkers = graph.getSparkContext().defaultParallelism();
+        }
+        int perRound = numWorkers * averagingFrequency;
+        int rounds = Math.max(1, plan.size() / perRound);
+        for (int r = 0; r < rounds; r++) {
+            int to = r == rounds - 1 ? plan.size() : (r + 1) * perRound;
+            JavaRDD<MultiDataSet> round = reader.read(plan.slice(r * perRound, to), numWorkers).map(new DataSetToMultiDataSetFn());
+            doIteration(graph, round, r + 1, rounds);
+        }
+        graph.getNetwork().incrementEpochCount();
     }
 
     /** Each round's split without a scan of the whole data per round (see {@link PartitionedSplits}). */

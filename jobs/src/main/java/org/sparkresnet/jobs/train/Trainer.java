@@ -11,6 +11,11 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.sparkresnet.data.ShardedDataset;
 import org.sparkresnet.data.SplitManifest;
 import org.sparkresnet.data.fs.HadoopFiles;
+import org.sparkresnet.data.shard.Augmentation;
+import org.sparkresnet.data.stream.EpochPlan;
+import org.sparkresnet.jobs.dl4jfix.EveryBatchParameterAveragingTrainingMaster;
+import org.apache.spark.util.LongAccumulator;
+import org.deeplearning4j.spark.api.TrainingMaster;
 import org.sparkresnet.jobs.dl4jfix.BatchNormStatisticsReestimation;
 import org.sparkresnet.jobs.dl4jfix.SharingEpochCounter;
 import org.sparkresnet.jobs.eval.SparkEvaluation;
@@ -78,7 +83,8 @@ public final class Trainer {
             out.printf("resuming after epoch %d of %d from %s%n", start.epochsDone(), request.epochs(), checkpoints.dir());
         }
 
-        SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net, TrainingMasters.forRequest(request, sc.master()));
+        TrainingMaster<?, ?> master = TrainingMasters.forRequest(request, sc.master());
+        SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net, master);
         TrainingProgress progress = new TrainingProgress(sc);
         SharingEpochCounter epochCounter = new SharingEpochCounter();
         List<TrainingListener> listeners = new ArrayList<>(List.of(progress.listener()));
@@ -92,15 +98,19 @@ public final class Trainer {
         start.metricsSoFar().forEach(metrics::append);
         JavaRDD<DataSet> testData = ShardedDataset.minibatches(sc, testUri, request.batchSize(), -1);
 
+        ClusterUsage usage = new ClusterUsage();
         sc.sc().addSparkListener(printer);
+        sc.sc().addSparkListener(usage);
         try {
             for (int epoch = start.epochsDone() + 1; epoch <= request.epochs(); epoch++) {
                 printer.startEpoch(epoch);
                 TrainingProgress.Snapshot before = progress.snapshot();
                 epochCounter.setEpoch(epoch - 1 - start.epochsDone());
                 long startNanos = System.nanoTime();
-                sparkNet.fit(trainingMinibatches(sc, request, epoch));
+                usage.take();
+                fitEpoch(sc, sparkNet, master, request, epoch, progress);
                 double seconds = (System.nanoTime() - startNanos) / 1e9;
+                ClusterUsage.Window cost = usage.takeWhenDelivered(sc);
                 if (request.mode() == TrainingMode.SHARING) {
                     BatchNormStatisticsReestimation.reestimate(sparkNet.getNetwork(),
                             ShardedDataset.localIterator(trainUri, conf, request.batchSize()), BatchNormStatisticsReestimation.DEFAULT_BATCHES);
@@ -109,7 +119,8 @@ public final class Trainer {
                 SparkEvaluation.Result eval = SparkEvaluation.evaluate(sparkNet, testData, test.labelNames());
                 EpochMetrics m = new EpochMetrics(epoch, epochTotals.iterations(), epochTotals.examples(), epochTotals.meanLoss(),
                         eval.accuracy(), eval.top5Accuracy(), request.optimizer().rateAtEpoch(epoch - 1, request.epochs()),
-                        seconds, epochTotals.examples() / seconds, epochTotals.workerLoopSeconds(), trainingWorkers(request));
+                        seconds, epochTotals.examples() / seconds, epochTotals.workerLoopSeconds(), trainingWorkers(request),
+                        epochTotals.dataWaitSeconds(), cost.shuffleWriteBytes(), cost.peakExecutorRssBytes(), cost.peakExecutorHeapBytes());
                 metrics.append(m);
                 out.printf("epoch %d/%d done: train loss %.4f, test accuracy %.4f, lr %.3g, %.1f images/s, %.0f s"
                                 + " (%d workers %.0f%% of the time in the minibatch loop)%n",
@@ -123,6 +134,7 @@ public final class Trainer {
             }
         } finally {
             sc.sc().removeSparkListener(printer);
+            sc.sc().removeSparkListener(usage);
         }
         ModelStore.save(sparkNet.getNetwork(), modelPath, conf, true);
         List<EpochMetrics> epochs = metrics.epochs();
@@ -132,12 +144,43 @@ public final class Trainer {
     }
 
     /**
-     * The training split's minibatches for one epoch (1-based), with the request's augmentation. The shuffle and the
-     * augmentation draws follow the run's seed and the epoch number, so a resumed run sees the data the killed one would have.
+     * Trains one epoch (1-based). Only minibatch references are dealt: the driver plans the epoch from the manifest
+     * ({@link EpochPlan}: the order follows the run's seed and the epoch, so a resumed run sees the data the killed one
+     * would have) and the workers read and decode their minibatches from the shards as they train, in either mode.
      */
+    static void fitEpoch(JavaSparkContext sc, SparkComputationGraph sparkNet, TrainingMaster<?, ?> master, TrainRequest request,
+                         int epoch, TrainingProgress progress) {
+        String trainUri = splitUri(request, TRAIN_SPLIT);
+        EpochPlan plan = epochPlan(sc, request, epoch);
+        Augmentation augmentation = request.augment().augmentation();
+        LongAccumulator wait = progress.dataWaitNanos();
+        if (master instanceof EveryBatchParameterAveragingTrainingMaster averaging) {
+            averaging.fitEpoch(sparkNet, plan, (round, partitions) -> ShardedDataset.streamed(sc, trainUri, round, partitions, augmentation, wait));
+        } else {
+            sparkNet.fit(ShardedDataset.streamed(sc, trainUri, plan, sharingPartitions(sc, plan, request), augmentation, wait));
+        }
+    }
+
+    /** Epoch {@code epoch}'s (1-based) plan of the training split. */
+    public static EpochPlan epochPlan(JavaSparkContext sc, TrainRequest request, int epoch) {
+        return ShardedDataset.epochPlan(sc, splitUri(request, TRAIN_SPLIT), request.batchSize(), request.seed() + epoch);
+    }
+
+    /** The training split's minibatches for one epoch (1-based) as gradient sharing trains them; for tests and tools. */
     public static JavaRDD<DataSet> trainingMinibatches(JavaSparkContext sc, TrainRequest request, int epoch) {
-        return ShardedDataset.minibatches(sc, splitUri(request, TRAIN_SPLIT), request.batchSize(),
-                request.seed() + epoch, request.augment().augmentation());
+        EpochPlan plan = epochPlan(sc, request, epoch);
+        return ShardedDataset.streamed(sc, splitUri(request, TRAIN_SPLIT), plan, sharingPartitions(sc, plan, request),
+                request.augment().augmentation());
+    }
+
+    /**
+     * Gradient sharing trains a partition per Spark task, each task on one worker: as many partitions as the split has
+     * shards (progress arrives per partition), and never fewer than the cluster's task slots, because dl4j-spark
+     * repartitions (counting and shuffling the data) when a worker would get none.
+     */
+    private static int sharingPartitions(JavaSparkContext sc, EpochPlan plan, TrainRequest request) {
+        int slots = Math.max(sc.defaultParallelism(), request.sharing().workersPerNode());
+        return Math.max(1, Math.min(plan.size(), Math.max(plan.shardFiles().size(), slots)));
     }
 
     private static String splitUri(TrainRequest request, String split) {

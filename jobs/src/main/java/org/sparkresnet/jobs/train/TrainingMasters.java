@@ -11,12 +11,14 @@ import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
 import org.sparkresnet.jobs.dl4jfix.EveryBatchParameterAveragingTrainingMaster;
 import org.sparkresnet.jobs.dl4jfix.KeepPartitionsRepartitioner;
+import org.sparkresnet.jobs.dl4jfix.StreamingSharedTrainingMaster;
 
 /**
  * Maps the training settings to a dl4j-spark TrainingMaster. Both modes train on the RDD's minibatches directly
  * ({@link RDDTrainingApproach#Direct}: the default, Export, first writes every minibatch to a temporary directory,
  * which needs a shared file system on a real cluster) and collect no training stats (SharedTrainingMaster throws
- * with them on; progress comes from {@link TrainingProgress}).
+ * with them on; progress comes from {@link TrainingProgress}). Neither persists the epoch's minibatches: they are read
+ * from the shards as they are trained (see Trainer.fitEpoch).
  */
 public final class TrainingMasters {
     /** Controller address used when the Spark master runs everything on this machine (local[N], local-cluster). */
@@ -43,7 +45,7 @@ public final class TrainingMasters {
         return new ParameterAveragingTrainingMaster.Builder(request.batchSize())
                 .batchSizePerWorker(request.batchSize())
                 .averagingFrequency(request.averagingFrequency())
-                .workerPrefetchNumBatches(2)
+                .workerPrefetchNumBatches(0) // the job's minibatch reader prefetches (and measures the wait) itself
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .collectTrainingStats(false)
                 .rngSeed(request.seed());
@@ -64,12 +66,12 @@ public final class TrainingMasters {
                 .controllerAddress(controller)
                 .networkMask(s.networkMask())
                 .build();
-        return new SharedTrainingMaster.Builder(voidConf, request.batchSize())
+        return new StreamingSharedTrainingMaster.Builder(voidConf, request.batchSize())
                 .batchSizePerWorker(request.batchSize())
                 .workersPerNode(s.workersPerNode())
                 .thresholdAlgorithm(thresholdAlgorithm(s))
                 .residualPostProcessor(new ResidualClippingPostProcessor(s.residualClip(), s.residualClipEvery()))
-                .workerPrefetchNumBatches(2)
+                .workerPrefetchNumBatches(0) // the job's minibatch reader prefetches (and measures the wait) itself
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .repartitioner(new KeepPartitionsRepartitioner())
                 .collectTrainingStats(false)

@@ -14,6 +14,7 @@ public final class TrainingProgress {
     private final LongAccumulator examples;
     private final DoubleAccumulator loopSeconds;
     private final LongAccumulator timedIterations;
+    private final LongAccumulator dataWaitNanos;
 
     public TrainingProgress(JavaSparkContext sc) {
         this.lossSum = sc.sc().doubleAccumulator("train loss sum");
@@ -21,6 +22,7 @@ public final class TrainingProgress {
         this.examples = sc.sc().longAccumulator("train examples");
         this.loopSeconds = sc.sc().doubleAccumulator("train loop seconds");
         this.timedIterations = sc.sc().longAccumulator("train timed iterations");
+        this.dataWaitNanos = sc.sc().longAccumulator("train data wait nanos");
     }
 
     /** The worker-side half: serialized into the training workers with the accumulators. */
@@ -28,15 +30,22 @@ public final class TrainingProgress {
         return new ProgressListener(lossSum, iterations, examples, loopSeconds, timedIterations);
     }
 
+    /** What the training data's reader adds its consumers' waiting time to (see ShardedDataset.streamed). */
+    public LongAccumulator dataWaitNanos() {
+        return dataWaitNanos;
+    }
+
     public Snapshot snapshot() {
-        return new Snapshot(lossSum.value(), iterations.value(), examples.value(), loopSeconds.value(), timedIterations.value());
+        return new Snapshot(lossSum.value(), iterations.value(), examples.value(), loopSeconds.value(), timedIterations.value(),
+                dataWaitNanos.value() / 1e9);
     }
 
     /** Cumulative totals since the run started; differences of two snapshots give a window's figures. */
-    public record Snapshot(double lossSum, long iterations, long examples, double loopSeconds, long timedIterations) {
+    public record Snapshot(double lossSum, long iterations, long examples, double loopSeconds, long timedIterations,
+                           double dataWaitSeconds) {
         public Snapshot minus(Snapshot earlier) {
             return new Snapshot(lossSum - earlier.lossSum, iterations - earlier.iterations, examples - earlier.examples,
-                    loopSeconds - earlier.loopSeconds, timedIterations - earlier.timedIterations);
+                    loopSeconds - earlier.loopSeconds, timedIterations - earlier.timedIterations, dataWaitSeconds - earlier.dataWaitSeconds);
         }
 
         public double meanLoss() {

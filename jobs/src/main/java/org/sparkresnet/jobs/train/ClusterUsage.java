@@ -1,0 +1,77 @@
+package org.sparkresnet.jobs.train;
+
+import org.apache.spark.executor.ExecutorMetrics;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * What a stretch of the job cost the cluster, from Spark's own task and executor metrics: the shuffle bytes its tasks
+ * wrote and read, and each executor's peak memory, as the resident set of its process tree (heap plus ND4J's native
+ * arrays) and as JVM heap. Peaks need {@code spark.executor.processTreeMetrics.enabled} (SparkContexts sets it).
+ * {@link #take()} returns the figures since the previous call and starts a new window.
+ */
+public final class ClusterUsage extends SparkListener {
+    private static final String RSS = "ProcessTreeJVMRSSMemory";
+    private static final String HEAP = "JVMHeapMemory";
+
+    private long shuffleWriteBytes;
+    private long shuffleReadBytes;
+    private final Map<String, long[]> peaks = new HashMap<>();
+
+    /** A window's figures: shuffle bytes, and the largest peak of any one executor (0 when not reported). */
+    public record Window(long shuffleWriteBytes, long shuffleReadBytes, long peakExecutorRssBytes, long peakExecutorHeapBytes) {
+    }
+
+    @Override
+    public synchronized void onTaskEnd(SparkListenerTaskEnd end) {
+        if (end.taskMetrics() != null) {
+            shuffleWriteBytes += end.taskMetrics().shuffleWriteMetrics().bytesWritten();
+            shuffleReadBytes += end.taskMetrics().shuffleReadMetrics().totalBytesRead();
+        }
+        if (end.taskExecutorMetrics() != null && end.taskInfo() != null) {
+            record(end.taskInfo().executorId(), end.taskExecutorMetrics());
+        }
+    }
+
+    @Override
+    public synchronized void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate update) {
+        update.executorUpdates().values().foreach(metrics -> {
+            record(update.execId(), metrics);
+            return null;
+        });
+    }
+
+    private void record(String executor, ExecutorMetrics metrics) {
+        long[] peak = peaks.computeIfAbsent(executor, e -> new long[2]);
+        peak[0] = Math.max(peak[0], metrics.getMetricValue(RSS));
+        peak[1] = Math.max(peak[1], metrics.getMetricValue(HEAP));
+    }
+
+    /** {@link #take()} once Spark's listener bus has delivered the events of the tasks that have ended (up to 30 s). */
+    public Window takeWhenDelivered(org.apache.spark.api.java.JavaSparkContext sc) {
+        try {
+            sc.sc().listenerBus().waitUntilEmpty(30_000);
+        } catch (java.util.concurrent.TimeoutException e) {
+            // a busy bus: the window may miss the last few task events, which the next window then counts
+        }
+        return take();
+    }
+
+    public synchronized Window take() {
+        long rss = 0;
+        long heap = 0;
+        for (long[] peak : peaks.values()) {
+            rss = Math.max(rss, peak[0]);
+            heap = Math.max(heap, peak[1]);
+        }
+        Window window = new Window(shuffleWriteBytes, shuffleReadBytes, rss, heap);
+        shuffleWriteBytes = 0;
+        shuffleReadBytes = 0;
+        peaks.clear();
+        return window;
+    }
+}
