@@ -10,12 +10,18 @@ import org.sparkresnet.jobs.train.TrainResult;
 import org.sparkresnet.jobs.train.Trainer;
 import org.sparkresnet.jobs.train.TrainingAugmentation;
 import org.sparkresnet.jobs.train.TrainingMode;
+import org.sparkresnet.model.TrainingOptions.WeightDecayMode;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
@@ -23,9 +29,26 @@ import java.util.concurrent.Callable;
                 "evaluates it on the test split after every epoch, checkpoints it, and saves model.zip, run.json and metrics.json.",
                 "",
                 "Linear scaling rule: the global batch is --batch x workers; when it grows k times, multiply --lr by k",
-                "and use a few --warmup-epochs (Goyal et al. 2017).",
+                "and use a few --warmup-epochs (Goyal et al. 2017); --lr-scaling linear does it for you.",
+                "",
+                "--recipe imagenet sets the recipe of Goyal et al. 2017 (\"Accurate, Large Minibatch SGD\"): --epochs 90,",
+                "--updater sgd --nesterov false --momentum 0.9 (plain momentum), --lr 0.1 --lr-scaling linear",
+                "--lr-reference-batch 256 (0.1 x global batch / 256), --warmup-epochs 5, --lr-decay step --lr-milestones 30,60,80",
+                "--lr-step-factor 0.1, --weight-decay 1e-4 --weight-decay-mode l2 (never on biases or batch-norm parameters),",
+                "--label-smoothing 0.1, --zero-init-residual. Any of these flags given as well overrides the recipe's value",
+                "(e.g. --lr-decay cosine). Add --augment crop-flip for ImageNet-style augmentation.",
                 ""})
 public final class TrainCommand implements Callable<Integer> {
+    /** The recipes --recipe knows. */
+    public static final List<String> RECIPES = List.of("none", "imagenet");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--recipe", defaultValue = "none", paramLabel = "none|imagenet",
+            description = "a whole training recipe; imagenet: Goyal et al. 2017 (see above); flags given as well override it;"
+                    + " default: ${DEFAULT-VALUE}")
+    String recipe = "none";
     @Option(names = "--data", required = true, paramLabel = "URI", description = "prepared dataset (output of 'prepare', with train/ and test/)")
     String data;
     @Option(names = "--output", required = true, paramLabel = "URI", description = "where to write model.zip, run.json, metrics.json and checkpoints/")
@@ -58,14 +81,41 @@ public final class TrainCommand implements Callable<Integer> {
     Run run = new Run();
 
     static final class Optimizer {
-        @Option(names = "--updater", defaultValue = "adam", description = "adam, or sgd (Nesterov momentum); default: ${DEFAULT-VALUE}")
+        @Option(names = "--updater", defaultValue = "adam", description = "adam, or sgd (momentum, see --nesterov); default: ${DEFAULT-VALUE}")
         String updater = "adam";
-        @Option(names = "--lr", defaultValue = "0.001", description = "base learning rate; default: ${DEFAULT-VALUE}")
+        @Option(names = "--nesterov", arity = "1", defaultValue = "true", paramLabel = "true|false",
+                description = "sgd: Nesterov momentum (DL4J's Nesterovs), or false: plain heavy-ball momentum as in PyTorch's SGD;"
+                        + " default: ${DEFAULT-VALUE}")
+        boolean nesterov = true;
+        @Option(names = "--lr", defaultValue = "0.001", description = "base learning rate (with --lr-scaling linear: the rate of"
+                + " a global batch of --lr-reference-batch); default: ${DEFAULT-VALUE}")
         double learningRate = 0.001;
+        @Option(names = "--lr-scaling", defaultValue = "none", paramLabel = "none|linear",
+                description = "linear: the rate is --lr x global batch / --lr-reference-batch, the global batch being --batch x"
+                        + " the training workers Spark has when the run starts (printed, and in run.json); default: ${DEFAULT-VALUE}")
+        String lrScaling = "none";
+        @Option(names = "--lr-reference-batch", defaultValue = "256", description = "the global batch --lr is meant for with"
+                + " --lr-scaling linear; default: ${DEFAULT-VALUE}")
+        int referenceBatch = 256;
+        @Option(names = "--lr-workers", paramLabel = "N", description = "the training workers --lr-scaling linear counts;"
+                + " default: as Spark reports them when the run starts")
+        Integer lrWorkers;
         @Option(names = "--momentum", defaultValue = "0.9", description = "momentum for sgd; default: ${DEFAULT-VALUE}")
         double momentum = 0.9;
-        @Option(names = "--weight-decay", defaultValue = "0", description = "decoupled weight decay; default: ${DEFAULT-VALUE}")
+        @Option(names = "--weight-decay", defaultValue = "0", description = "weight decay of convolution and dense weights"
+                + " (never biases or batch-norm parameters); default: ${DEFAULT-VALUE}")
         double weightDecay;
+        @Option(names = "--weight-decay-mode", defaultValue = "decoupled", paramLabel = "decoupled|l2",
+                description = "decoupled: w -= lr x wd x w after the updater; l2: wd x w is added to the gradient, so it goes"
+                        + " through momentum (Goyal et al., PyTorch); default: ${DEFAULT-VALUE}")
+        String weightDecayMode = "decoupled";
+        @Option(names = "--label-smoothing", defaultValue = "0", description = "label smoothing e of the cross-entropy: targets"
+                + " (1-e) one-hot + e/classes; default: ${DEFAULT-VALUE}")
+        double labelSmoothing;
+        @Option(names = "--zero-init-residual", arity = "0..1", defaultValue = "false", fallbackValue = "true",
+                description = "start the last batch norm of every residual block with gamma 0 (v1 nets; v2 and plain nets have"
+                        + " no such batch norm); default: ${DEFAULT-VALUE}")
+        boolean zeroInitResidual;
         @Option(names = "--warmup-epochs", defaultValue = "0", description = "epochs of linear warm-up to --lr; default: ${DEFAULT-VALUE}")
         int warmupEpochs;
         @Option(names = "--lr-decay", defaultValue = "constant", paramLabel = "constant|cosine|step",
@@ -73,12 +123,33 @@ public final class TrainCommand implements Callable<Integer> {
         String decay = "constant";
         @Option(names = "--lr-step-epochs", defaultValue = "30", description = "step decay: epochs between steps; default: ${DEFAULT-VALUE}")
         int stepEpochs = 30;
+        @Option(names = "--lr-milestones", defaultValue = "", paramLabel = "E1,E2,..",
+                description = "step decay: the epochs after which the rate steps down, counted from the start (30,60,80: epoch 31"
+                        + " runs at --lr-step-factor x the rate), instead of every --lr-step-epochs; default: none")
+        String milestones = "";
         @Option(names = "--lr-step-factor", defaultValue = "0.1", description = "step decay: factor per step; default: ${DEFAULT-VALUE}")
         double stepFactor = 0.1;
+    }
 
-        OptimizerSettings settings() {
-            return new OptimizerSettings(updater, learningRate, momentum, weightDecay,
-                    new LearningRateSchedule(LearningRateSchedule.Decay.parse(decay), warmupEpochs, stepEpochs, stepFactor));
+    /** The values --recipe imagenet gives the flags the user did not give. */
+    static final class ImageNetRecipe {
+        static final int EPOCHS = 90;
+        static final String UPDATER = "sgd";
+        static final boolean NESTEROV = false;
+        static final double MOMENTUM = 0.9;
+        static final double LEARNING_RATE = 0.1;
+        static final String LR_SCALING = "linear";
+        static final int REFERENCE_BATCH = 256;
+        static final int WARMUP_EPOCHS = 5;
+        static final String DECAY = "step";
+        static final String MILESTONES = "30,60,80";
+        static final double STEP_FACTOR = 0.1;
+        static final double WEIGHT_DECAY = 1e-4;
+        static final String WEIGHT_DECAY_MODE = "l2";
+        static final double LABEL_SMOOTHING = 0.1;
+        static final boolean ZERO_INIT_RESIDUAL = true;
+
+        private ImageNetRecipe() {
         }
     }
 
@@ -100,10 +171,114 @@ public final class TrainCommand implements Callable<Integer> {
         int progressSeconds = 10;
     }
 
+    /**
+     * The validated request, the recipe's values filling the flags the user did not give. With --lr-scaling linear the
+     * optimizer still needs the global batch ({@link #withGlobalBatch}), which needs Spark.
+     */
     TrainRequest request() {
-        return new TrainRequest(data, output, model, epochs, batch, optimizer.settings(), TrainingMode.parse(mode),
-                averaging.frequency, sharing.settings(), run.checkpointEvery, run.resume, seed, run.overwrite,
+        require(recipe != null && RECIPES.contains(recipe.toLowerCase(Locale.ROOT)),
+                "--recipe must be one of " + RECIPES + ", got '" + recipe + "'");
+        return new TrainRequest(data, output, model, pick("--epochs", epochs, ImageNetRecipe.EPOCHS), batch, optimizerSettings(),
+                TrainingMode.parse(mode), averaging.frequency, sharing.settings(), run.checkpointEvery, run.resume, seed, run.overwrite,
                 TrainingAugmentation.parse(augment));
+    }
+
+    private boolean imagenet() {
+        return recipe.equalsIgnoreCase("imagenet");
+    }
+
+    /** Whether the user gave {@code option} on the command line (rather than picocli filling in its default). */
+    private boolean given(String option) {
+        ParseResult parsed = spec == null ? null : spec.commandLine().getParseResult();
+        return parsed != null && parsed.hasMatchedOption(option);
+    }
+
+    /** The flag's value when the user gave it or no recipe is chosen, otherwise the recipe's value. */
+    private <T> T pick(String option, T flagValue, T recipeValue) {
+        return imagenet() && !given(option) ? recipeValue : flagValue;
+    }
+
+    private OptimizerSettings optimizerSettings() {
+        Optimizer o = optimizer;
+        LearningRateSchedule.Decay decay = LearningRateSchedule.Decay.parse(pick("--lr-decay", o.decay, ImageNetRecipe.DECAY));
+        // the recipe's milestones give way to a period the user asked for (--lr-step-epochs) or to another decay
+        boolean recipeMilestones = imagenet() && !given("--lr-milestones") && !given("--lr-step-epochs");
+        List<Integer> milestones = LearningRateSchedule.parseMilestones(recipeMilestones ? ImageNetRecipe.MILESTONES : o.milestones);
+        if (decay != LearningRateSchedule.Decay.STEP) {
+            require(!given("--lr-milestones") || milestones.isEmpty(),
+                    "--lr-milestones needs --lr-decay step, got --lr-decay " + decay.name().toLowerCase(Locale.ROOT));
+            milestones = List.of();
+        }
+        LearningRateSchedule schedule = new LearningRateSchedule(decay, pick("--warmup-epochs", o.warmupEpochs, ImageNetRecipe.WARMUP_EPOCHS),
+                o.stepEpochs, pick("--lr-step-factor", o.stepFactor, ImageNetRecipe.STEP_FACTOR), milestones);
+        OptimizerSettings.Scaling scaling = new OptimizerSettings.Scaling(pick("--lr-scaling", o.lrScaling, ImageNetRecipe.LR_SCALING),
+                pick("--lr-reference-batch", o.referenceBatch, ImageNetRecipe.REFERENCE_BATCH), 0);
+        require(o.lrWorkers == null || o.lrWorkers >= 1, "--lr-workers must be at least 1, got " + o.lrWorkers);
+        return new OptimizerSettings(pick("--updater", o.updater, ImageNetRecipe.UPDATER),
+                pick("--lr", o.learningRate, ImageNetRecipe.LEARNING_RATE),
+                pick("--momentum", o.momentum, ImageNetRecipe.MOMENTUM),
+                pick("--weight-decay", o.weightDecay, ImageNetRecipe.WEIGHT_DECAY), schedule,
+                pick("--nesterov", o.nesterov, ImageNetRecipe.NESTEROV),
+                WeightDecayMode.parse(pick("--weight-decay-mode", o.weightDecayMode, ImageNetRecipe.WEIGHT_DECAY_MODE)),
+                pick("--label-smoothing", o.labelSmoothing, ImageNetRecipe.LABEL_SMOOTHING),
+                pick("--zero-init-residual", o.zeroInitResidual, ImageNetRecipe.ZERO_INIT_RESIDUAL), scaling);
+    }
+
+    /**
+     * The request with the linear scaling rule resolved for {@code workers} training workers (global batch = --batch x
+     * workers, or x --lr-workers when given); unchanged without --lr-scaling linear.
+     */
+    TrainRequest withGlobalBatch(TrainRequest request, int workers) {
+        if (!request.optimizer().scaling().linear()) {
+            return request;
+        }
+        int counted = optimizer.lrWorkers != null ? optimizer.lrWorkers : workers;
+        return request.withOptimizer(request.optimizer().forGlobalBatch(Math.multiplyExact(request.batchSize(), counted)));
+    }
+
+    /** One line of what the optimiser will do, for the log. */
+    static String describe(TrainRequest request, String recipe) {
+        OptimizerSettings o = request.optimizer();
+        StringBuilder line = new StringBuilder("recipe " + recipe + ": ");
+        line.append(o.updater().equals("sgd") ? "sgd with " + (o.nesterov() ? "Nesterov" : "plain") + " momentum " + o.momentum() : o.updater());
+        OptimizerSettings.Scaling s = o.scaling();
+        line.append(String.format(Locale.ROOT, ", learning rate %.6g", o.baseRate()));
+        if (s.linear()) {
+            line.append(String.format(Locale.ROOT, " (%s x global batch %d / %d; --batch %d x %d workers)", o.learningRate(),
+                    s.globalBatch(), s.referenceBatch(), request.batchSize(), s.globalBatch() / request.batchSize()));
+        }
+        LearningRateSchedule schedule = o.schedule();
+        line.append(", ").append(schedule.warmupEpochs()).append(" warm-up epochs, ").append(schedule.decay().name().toLowerCase(Locale.ROOT))
+                .append(" decay");
+        if (schedule.decay() == LearningRateSchedule.Decay.STEP) {
+            line.append(" x").append(schedule.stepFactor()).append(schedule.milestones().isEmpty()
+                    ? " every " + schedule.stepEpochs() + " epochs" : " after epochs " + schedule.milestones());
+        }
+        line.append(", ").append(request.epochs()).append(" epochs, weight decay ").append(o.weightDecay());
+        if (o.weightDecay() > 0) {
+            line.append(" (").append(o.weightDecayMode().flag()).append(", not on biases or batch norm)");
+        }
+        line.append(", label smoothing ").append(o.labelSmoothing()).append(", zero-init residual ").append(o.zeroInitResidual());
+        return line.toString();
+    }
+
+    /**
+     * Workers training at once, as the train job counts them: averaging runs one per task slot; sharing runs
+     * workersPerNode per executor (in local mode the driver is the one executor). On a cluster whose executors are still
+     * registering this may count too few: give --lr-workers there.
+     */
+    static int trainingWorkers(JavaSparkContext sc, TrainRequest request) {
+        if (request.mode() == TrainingMode.AVERAGING) {
+            return sc.defaultParallelism();
+        }
+        int executors = Math.max(1, sc.sc().getExecutorMemoryStatus().size() - 1);
+        return executors * request.sharing().workersPerNode();
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
     }
 
     @Override
@@ -112,6 +287,8 @@ public final class TrainCommand implements Callable<Integer> {
         PrintStream out = System.out;
         ExecutorThreads threads = request.mode() == TrainingMode.SHARING ? ExecutorThreads.PER_EXECUTOR : ExecutorThreads.PER_TASK;
         try (JavaSparkContext sc = SparkContexts.create("resnet-train", run.master, threads)) {
+            request = withGlobalBatch(request, trainingWorkers(sc, request));
+            out.println(describe(request, recipe));
             TrainResult result = new Trainer(sc, out, Duration.ofSeconds(run.progressSeconds)).run(request);
             out.printf("test accuracy %.4f%nmodel:   %s%nmetrics: %s%n", result.last().testAccuracy(), result.modelUri(), result.metricsUri());
         }
