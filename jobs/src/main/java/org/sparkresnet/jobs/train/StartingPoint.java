@@ -25,7 +25,7 @@ public record StartingPoint(ComputationGraph network, int epochsDone, List<Epoch
     /** The untrained network a request starts from on this data (the model by name, the request's optimiser and seed). */
     public static ComputationGraph freshNetwork(TrainRequest request, SplitManifest train, int epochsDone) {
         return ResNets.build(new ModelRequest(request.model(), train.shape(), train.labelNames().size(),
-                new TrainingOptions(request.optimizer().updater(request.epochs(), epochsDone), request.optimizer().weightDecay(), request.seed())));
+                request.optimizer().trainingOptions(request.epochs(), epochsDone, request.seed())));
     }
 
     static StartingPoint of(TrainRequest request, SplitManifest train, Checkpoints checkpoints, Configuration conf) {
