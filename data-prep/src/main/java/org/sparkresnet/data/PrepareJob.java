@@ -46,7 +46,8 @@ public final class PrepareJob {
      *
      * @param progress receives progress lines (files done, images/s, ETA) while images are decoded
      */
-    public static PrepareResult run(JavaSparkContext sc, PrepareRequest request, Consumer<String> progress) {
+    public static PrepareResult run(JavaSparkContext sc, PrepareRequest unqualified, Consumer<String> progress) {
+        PrepareRequest request = unqualified.qualified(sc.hadoopConfiguration());
         if (request.isImageDataset()) {
             return ImagePrepareJob.run(sc, request, progress);
         }

@@ -1,5 +1,7 @@
 package org.sparkresnet.data;
 
+import org.sparkresnet.data.fs.HadoopFiles;
+
 import org.sparkresnet.data.image.ImageDatasetSpec;
 import org.sparkresnet.data.image.ImagePreprocessing;
 
@@ -92,5 +94,11 @@ public record PrepareRequest(String dataset, String inputDirUri, String outputUr
     /** How many of a split's {@code available} examples to prepare. */
     public int examplesToTake(int available) {
         return limitPerSplit > 0 ? (int) Math.min(limitPerSplit, available) : available;
+    }
+
+    /** This request with its input and output qualified on the driver (see {@link HadoopFiles#qualify}). */
+    public PrepareRequest qualified(org.apache.hadoop.conf.Configuration conf) {
+        return new PrepareRequest(dataset, HadoopFiles.qualify(inputDirUri, conf), HadoopFiles.qualify(outputUri, conf), shardSize,
+                overwrite, limitPerSplit, imageSize, resize, skipBad);
     }
 }

@@ -70,6 +70,27 @@ public final class HadoopFiles {
         }
     }
 
+    /**
+     * The path as an absolute, scheme-qualified URI, resolved on the driver: a relative local path becomes
+     * {@code file:/<working dir>/path}, so executors, which run in other working directories (or on other machines),
+     * read and write the same place; a path without a scheme takes the default file system's ({@code fs.defaultFS}).
+     * Jobs qualify every path they are given before any task sees it.
+     */
+    public static String qualify(String pathOrUri, Configuration conf) {
+        if (pathOrUri == null || pathOrUri.isBlank()) {
+            return pathOrUri;
+        }
+        Path path = new Path(pathOrUri);
+        java.net.URI uri = path.toUri();
+        if (uri.getScheme() != null && (uri.getAuthority() != null || path.isAbsolute()) && !"file".equals(uri.getScheme())) {
+            return path.toString(); // hdfs://nn/x, s3a://bucket/x: already names its file system and place
+        }
+        if (path.isAbsolute()) {
+            return path.makeQualified(uri.getScheme() != null ? uri : FileSystem.getDefaultUri(conf), new Path("/")).toString();
+        }
+        return fileSystem(path, conf).makeQualified(path).toString(); // relative: the default file system's working directory
+    }
+
     public static boolean exists(Path path, Configuration conf) {
         try {
             return fileSystem(path, conf).exists(path);

@@ -2,6 +2,7 @@ package org.sparkresnet.jobs.cli;
 
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkresnet.data.fs.HadoopFiles;
 import org.sparkresnet.data.spark.SparkContexts;
 import org.sparkresnet.jobs.eval.EvaluationReport;
 import org.sparkresnet.jobs.eval.Evaluator;
@@ -34,7 +35,8 @@ public final class EvaluateCommand implements Callable<Integer> {
             if (result.top5() != null) {
                 System.out.printf("top-5 accuracy %.4f%n", result.top5Accuracy());
             }
-            Path dir = reportDir != null ? new Path(reportDir) : new Path(model).getParent();
+            Path dir = new Path(HadoopFiles.qualify(reportDir != null ? reportDir : new Path(model).getParent().toString(),
+                    sc.hadoopConfiguration()));
             Path page = EvaluationReport.write(dir, split, model, result, result.top1().getLabelsList(), sc.hadoopConfiguration());
             System.out.println("report: " + page);
             System.out.printf("%s accuracy %.4f (%d images)%n", split, result.accuracy(), result.top1().getNumRowCounter());

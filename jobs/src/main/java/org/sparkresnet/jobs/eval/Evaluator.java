@@ -8,6 +8,7 @@ import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.sparkresnet.data.ShardedDataset;
 import org.sparkresnet.data.SplitManifest;
+import org.sparkresnet.data.fs.HadoopFiles;
 import org.sparkresnet.jobs.store.ModelStore;
 
 import org.nd4j.linalg.api.buffer.DataType;
@@ -20,22 +21,24 @@ public final class Evaluator {
     private Evaluator() {
     }
 
-    public static SparkEvaluation.Result run(JavaSparkContext sc, String modelUri, String splitUri) {
+    public static SparkEvaluation.Result run(JavaSparkContext sc, String model, String split) {
         Configuration conf = sc.hadoopConfiguration();
-        SplitManifest split = SplitManifest.read(splitUri, conf);
+        String modelUri = HadoopFiles.qualify(model, conf);
+        String splitUri = HadoopFiles.qualify(split, conf);
+        SplitManifest manifest = SplitManifest.read(splitUri, conf);
         ComputationGraph net = ModelStore.load(new Path(modelUri), conf);
         try {
-            net.outputSingle(Nd4j.zeros(DataType.FLOAT, 1, split.shape().channels(), split.shape().height(), split.shape().width()));
+            net.outputSingle(Nd4j.zeros(DataType.FLOAT, 1, manifest.shape().channels(), manifest.shape().height(), manifest.shape().width()));
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("model " + modelUri + " cannot take the " + split.shape() + " images of split "
+            throw new IllegalArgumentException("model " + modelUri + " cannot take the " + manifest.shape() + " images of split "
                     + splitUri + ": " + e.getMessage(), e);
         }
         long modelClasses = net.getOutputLayer(0).getParam("b").length();
-        if (modelClasses != split.labelNames().size()) {
+        if (modelClasses != manifest.labelNames().size()) {
             throw new IllegalArgumentException("model " + modelUri + " predicts " + modelClasses + " classes but split "
-                    + splitUri + " has " + split.labelNames().size());
+                    + splitUri + " has " + manifest.labelNames().size());
         }
         SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net, new ParameterAveragingTrainingMaster.Builder(BATCH).build());
-        return SparkEvaluation.evaluate(sparkNet, ShardedDataset.minibatches(sc, splitUri, BATCH, -1), split.labelNames());
+        return SparkEvaluation.evaluate(sparkNet, ShardedDataset.minibatches(sc, splitUri, BATCH, -1), manifest.labelNames());
     }
 }

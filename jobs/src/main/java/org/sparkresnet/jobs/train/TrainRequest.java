@@ -73,6 +73,11 @@ public record TrainRequest(String dataUri, String outputUri, String model, int e
                 checkpointEvery, resume, seed, overwrite, augment);
     }
 
+    public TrainRequest withPaths(String newDataUri, String newOutputUri) {
+        return new TrainRequest(newDataUri, newOutputUri, model, epochs, batchSize, optimizer, mode, averagingFrequency, sharing,
+                checkpointEvery, resume, seed, overwrite, augment);
+    }
+
     public TrainRequest withAugment(TrainingAugmentation newAugment) {
         return new TrainRequest(dataUri, outputUri, model, epochs, batchSize, optimizer, mode, averagingFrequency, sharing,
                 checkpointEvery, resume, seed, overwrite, newAugment);

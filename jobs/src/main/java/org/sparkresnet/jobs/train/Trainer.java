@@ -50,15 +50,25 @@ public final class Trainer {
     private final JavaSparkContext sc;
     private final PrintStream out;
     private final Duration progressInterval;
+    private final int metricsEvery;
 
     public Trainer(JavaSparkContext sc, PrintStream out, Duration progressInterval) {
+        this(sc, out, progressInterval, IterationRecorder.DEFAULT_EVERY);
+    }
+
+    /** @param metricsEvery at most one metrics point (metrics.json iterations, report, TensorBoard) per this many iterations */
+    public Trainer(JavaSparkContext sc, PrintStream out, Duration progressInterval, int metricsEvery) {
         this.sc = sc;
         this.out = out;
         this.progressInterval = progressInterval;
+        this.metricsEvery = metricsEvery;
     }
 
-    public TrainResult run(TrainRequest request) {
+    public TrainResult run(TrainRequest unqualified) {
         Configuration conf = sc.hadoopConfiguration();
+        // executors run in other working directories: relative paths must mean the driver's
+        TrainRequest request = unqualified.withPaths(HadoopFiles.qualify(unqualified.dataUri(), conf),
+                HadoopFiles.qualify(unqualified.outputUri(), conf));
         Path output = new Path(request.outputUri());
         Path modelPath = new Path(output, MODEL_FILE);
         Checkpoints checkpoints = new Checkpoints(output, conf);
@@ -92,10 +102,12 @@ public final class Trainer {
             listeners.add(epochCounter);
         }
         sparkNet.setListeners(listeners);
-        ProgressPrinter printer = new ProgressPrinter(progress, out, progressInterval, request.epochs(), train.numExamples());
         Map<String, Object> description = runDescription(request, train, test, net);
         MetricsLog metrics = new MetricsLog(output, conf, description);
-        start.metricsSoFar().forEach(metrics::append);
+        metrics.resume(start.metricsSoFar());
+        IterationRecorder recorder = new IterationRecorder(progress, metricsEvery, metrics.iterationsDone(), metrics.examplesDone(),
+                epoch -> request.optimizer().rateAtEpoch(epoch - 1, request.epochs()), metrics::addIteration);
+        ProgressPrinter printer = new ProgressPrinter(progress, out, progressInterval, request.epochs(), train.numExamples(), recorder);
         JavaRDD<DataSet> testData = ShardedDataset.minibatches(sc, testUri, request.batchSize(), -1);
 
         ClusterUsage usage = new ClusterUsage();
@@ -109,6 +121,7 @@ public final class Trainer {
                 long startNanos = System.nanoTime();
                 usage.take();
                 fitEpoch(sc, sparkNet, master, request, epoch, progress);
+                printer.endEpoch();
                 double seconds = (System.nanoTime() - startNanos) / 1e9;
                 ClusterUsage.Window cost = usage.takeWhenDelivered(sc);
                 if (request.mode() == TrainingMode.SHARING) {
