@@ -59,6 +59,20 @@ public final class MinibatchReader implements Closeable {
 
     /** Reads and decodes one minibatch. */
     public DataSet read(MinibatchRef ref) {
+        Pixels raw = fetch(ref);
+        return Minibatches.decode(raw.bytes, raw.sources, raw.classes, raw.shape, normalization, augmentation, new Random(ref.augmentSeed()));
+    }
+
+    /** Only the reads of {@link #read}: the minibatch's uint8 pixels, examples one after another (for benchmarks). */
+    public byte[] readPixels(MinibatchRef ref) {
+        return fetch(ref).bytes;
+    }
+
+    /** A minibatch's raw examples: the pixel bytes, where each example starts and its class. */
+    private record Pixels(byte[] bytes, int[] sources, int[] classes, InputShape shape) {
+    }
+
+    private Pixels fetch(MinibatchRef ref) {
         int n = ref.examples();
         ShardLayout first = layout(ref.ranges().get(0).shard());
         InputShape shape = first.shape();
@@ -79,7 +93,7 @@ public final class MinibatchReader implements Closeable {
                 classes[at] = layout.classIndex(e);
             }
         }
-        return Minibatches.decode(pixels, sources, classes, shape, normalization, augmentation, new Random(ref.augmentSeed()));
+        return new Pixels(pixels, sources, classes, shape);
     }
 
     /** The minibatches of {@code refs}, read one at a time as the iterator advances; closes the streams at the end. */

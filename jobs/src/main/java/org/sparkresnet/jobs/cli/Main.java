@@ -2,6 +2,8 @@ package org.sparkresnet.jobs.cli;
 
 import org.sparkresnet.data.PrepareCommand;
 import org.sparkresnet.data.benchmark.BenchmarkPrepareCommand;
+import org.sparkresnet.data.benchmark.InputBenchmarkCommand;
+import org.sparkresnet.jobs.bench.DataPathBenchmarkCommand;
 import org.sparkresnet.jobs.bench.TrainingBenchmarkCommand;
 import org.sparkresnet.model.bench.ModelBenchmark;
 import org.sparkresnet.model.SummaryCommand;
@@ -13,7 +15,8 @@ import picocli.CommandLine.Command;
 @Command(name = "resnet", mixinStandardHelpOptions = true, version = "spark-resnet 0.1.0",
         description = "Distributed ResNet training on Apache Spark.",
         subcommands = {PrepareCommand.class, TrainCommand.class, EvaluateCommand.class, SummaryCommand.class,
-                ModelBenchmark.class, BenchmarkPrepareCommand.class, TrainingBenchmarkCommand.class, CommandLine.HelpCommand.class})
+                ModelBenchmark.class, BenchmarkPrepareCommand.class, InputBenchmarkCommand.class, TrainingBenchmarkCommand.class,
+                DataPathBenchmarkCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
