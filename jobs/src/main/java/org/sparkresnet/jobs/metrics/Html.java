@@ -4,7 +4,7 @@ package org.sparkresnet.jobs.metrics;
 public final class Html {
     private static final String STYLE = "body{font-family:sans-serif;margin:2em;max-width:1400px}"
             + "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}"
-            + "th{background:#f4f4f4;text-align:left}img{margin-right:1em}";
+            + "th{background:#f4f4f4;text-align:left}img{margin-right:1em}table.settings td{text-align:left}";
 
     private Html() {
     }
