@@ -8,7 +8,8 @@ import java.time.Duration;
 
 /**
  * Prints progress lines on the driver (epoch, iteration, loss, images/s, ETA) as training tasks finish, at most
- * once per interval. A SparkListener, because the driver thread is blocked inside fit() while workers train.
+ * once per interval, and hands every task end to the run's {@link IterationRecorder} (if it has one), which keeps the
+ * per-iteration metrics. A SparkListener, because the driver thread is blocked inside fit() while workers train.
  */
 public final class ProgressPrinter extends SparkListener {
     private final TrainingProgress progress;
@@ -16,6 +17,7 @@ public final class ProgressPrinter extends SparkListener {
     private final long intervalNanos;
     private final int epochs;
     private final long examplesPerEpoch;
+    private final IterationRecorder recorder;
     private volatile int epoch;
     private volatile TrainingProgress.Snapshot epochStart;
     private volatile long epochStartNanos;
@@ -23,6 +25,13 @@ public final class ProgressPrinter extends SparkListener {
     private long lastPrintNanos;
 
     public ProgressPrinter(TrainingProgress progress, PrintStream out, Duration interval, int epochs, long examplesPerEpoch) {
+        this(progress, out, interval, epochs, examplesPerEpoch, null);
+    }
+
+    /** @param recorder told of every epoch start, task end and epoch end; null for none */
+    public ProgressPrinter(TrainingProgress progress, PrintStream out, Duration interval, int epochs, long examplesPerEpoch,
+                           IterationRecorder recorder) {
+        this.recorder = recorder;
         this.progress = progress;
         this.out = out;
         this.intervalNanos = interval.toNanos();
@@ -36,12 +45,25 @@ public final class ProgressPrinter extends SparkListener {
         this.lastPrinted = epochStart;
         this.epochStartNanos = System.nanoTime();
         this.lastPrintNanos = epochStartNanos;
+        if (recorder != null) {
+            recorder.startEpoch(epochNumber);
+        }
+    }
+
+    /** After the epoch's training (fit has returned, so every task's accumulator updates have reached the driver). */
+    public void endEpoch() {
+        if (recorder != null) {
+            recorder.endEpoch();
+        }
     }
 
     @Override
     public synchronized void onTaskEnd(SparkListenerTaskEnd taskEnd) {
         if (epochStart == null) {
             return;
+        }
+        if (recorder != null) {
+            recorder.taskEnded();
         }
         long now = System.nanoTime();
         if (now - lastPrintNanos < intervalNanos) {

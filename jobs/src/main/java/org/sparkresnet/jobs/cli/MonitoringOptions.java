@@ -1,0 +1,18 @@
+package org.sparkresnet.jobs.cli;
+
+import org.sparkresnet.jobs.train.IterationRecorder;
+import picocli.CommandLine.Option;
+
+/** How finely a training run records its metrics for watching it (metrics.json iterations, report.html, TensorBoard). */
+public final class MonitoringOptions {
+    @Option(names = "--metrics-every", defaultValue = "" + IterationRecorder.DEFAULT_EVERY, paramLabel = "N",
+            description = "record a metrics point (loss, learning rate, images/s, data-wait share: metrics.json's iterations,"
+                    + " report.html's curves, TensorBoard's tensorboard/ files) at the first task end after N more training"
+                    + " iterations, and at every epoch's end; default: ${DEFAULT-VALUE}")
+    int metricsEvery = IterationRecorder.DEFAULT_EVERY;
+
+    /** At most one metrics point per this many iterations (validated by the trainer). */
+    public int metricsEvery() {
+        return metricsEvery;
+    }
+}
