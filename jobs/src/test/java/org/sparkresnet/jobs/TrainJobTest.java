@@ -1,5 +1,7 @@
 package org.sparkresnet.jobs;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -16,7 +18,11 @@ import org.sparkresnet.data.spark.SparkContexts;
 import org.sparkresnet.jobs.eval.Evaluator;
 import org.sparkresnet.jobs.eval.SparkEvaluation;
 import org.sparkresnet.jobs.metrics.EpochMetrics;
+import org.sparkresnet.jobs.metrics.EventFiles;
+import org.sparkresnet.jobs.metrics.IterationMetrics;
 import org.sparkresnet.jobs.metrics.MetricsLog;
+import org.sparkresnet.jobs.metrics.TensorBoardLog;
+import org.sparkresnet.jobs.metrics.TrainingReport;
 import org.sparkresnet.jobs.store.ModelStore;
 import org.sparkresnet.jobs.train.TrainRequest;
 import org.sparkresnet.jobs.train.TrainingAugmentation;
@@ -28,6 +34,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -43,6 +50,8 @@ class TrainJobTest {
     static String dataUri;
     static TrainResult result;
     static String printed;
+    /** A metrics point at most every 2 iterations: 20 iterations per epoch give about 10 points per epoch. */
+    static final int METRICS_EVERY = 2;
 
     @BeforeAll
     static void trainOnce() {
@@ -53,7 +62,7 @@ class TrainJobTest {
         PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
         TrainRequest request = new TrainRequest(dataUri, work.resolve("run").toUri().toString(), "resnet20", 3, 32,
                 "adam", 2e-3, 0.9, 0, 2, 7, false);
-        result = new Trainer(sc, out, Duration.ZERO).run(request);
+        result = new Trainer(sc, out, Duration.ZERO, METRICS_EVERY).run(request);
         printed = buffer.toString(StandardCharsets.UTF_8);
         System.out.println(printed);
     }
@@ -107,6 +116,85 @@ class TrainJobTest {
     void metricsFileHoldsEveryEpoch() throws Exception {
         String json = Files.readString(work.resolve("run").resolve(MetricsLog.FILE_NAME));
         assertTrue(json.contains("\"epoch\" : 3") && json.contains("\"testAccuracy\""), json);
+    }
+
+    static List<IterationMetrics> iterationPoints() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode doc = json.readTree(work.resolve("run").resolve(MetricsLog.FILE_NAME).toFile());
+        List<IterationMetrics> points = new ArrayList<>();
+        for (JsonNode p : doc.get("iterations")) {
+            points.add(json.treeToValue(p, IterationMetrics.class));
+        }
+        return points;
+    }
+
+    /** The curves a user watches: several points in every epoch, in order, and adding up to the epoch's figures. */
+    @Test
+    void metricsJsonHoldsIterationPointsThatAddUpToEachEpoch() throws Exception {
+        List<IterationMetrics> points = iterationPoints();
+        long done = 0;
+        long previous = 0;
+        for (EpochMetrics e : result.epochs()) {
+            List<IterationMetrics> epoch = points.stream().filter(p -> p.epoch() == e.epoch()).toList();
+            assertTrue(epoch.size() >= 4, "epoch " + e.epoch() + " of " + e.iterations() + " iterations has a curve, not a point: " + epoch);
+            double lossSum = 0;
+            for (int i = 0; i < epoch.size(); i++) {
+                IterationMetrics p = epoch.get(i);
+                assertEquals(previous + p.windowIterations(), p.iteration(), "iteration numbers increase by each window: " + epoch);
+                assertTrue(p.windowIterations() >= (i == epoch.size() - 1 ? 1 : METRICS_EVERY), "at most a point per "
+                        + METRICS_EVERY + " iterations but the epoch's last: " + epoch);
+                assertEquals(e.learningRate(), p.learningRate(), 1e-15);
+                assertTrue(p.imagesPerSecond() > 0 && p.trainLoss() > 0, p.toString());
+                assertTrue(Double.isNaN(p.dataWaitShare()) || p.dataWaitShare() >= 0 && p.dataWaitShare() < 1, p.toString());
+                lossSum += p.trainLoss() * p.windowIterations();
+                previous = p.iteration();
+            }
+            done += e.iterations();
+            assertEquals(done, epoch.get(epoch.size() - 1).iteration(), "every epoch ends on a point");
+            assertEquals(e.trainLoss(), lossSum / e.iterations(), 1e-9 * e.trainLoss(), "the windows' losses average to the epoch's");
+        }
+        assertEquals(points.size(), points.stream().filter(p -> p.epoch() >= 1 && p.epoch() <= 3).count());
+    }
+
+    @Test
+    void reportShowsTheIterationCurvesAndTheSettings() throws Exception {
+        String html = Files.readString(work.resolve("run").resolve(TrainingReport.HTML));
+        assertTrue(html.contains("<img alt=\"training loss against the iteration\" src=\"data:image/png;base64,"), html);
+        assertTrue(html.contains("<img alt=\"training images per second against the iteration\" src=\"data:image/png;base64,"), html);
+        assertTrue(html.contains("<img alt=\"test accuracy per epoch\""), html);
+        assertTrue(html.contains("<tr><th>batch size</th><td>32</td></tr>"), html);
+        assertTrue(html.contains("<tr><th>epochs</th><td>3</td></tr>") && html.contains("<tr><th>mode</th><td>averaging</td></tr>"), html);
+        assertTrue(html.contains("<tr><th>training images</th><td>640</td></tr>"), html);
+    }
+
+    /** What TensorBoard reads: one event file per epoch, decoded with protoc against TensorBoard's event.proto. */
+    @Test
+    void tensorBoardFilesHoldTheIterationPointsAndTheEpochScalars() throws Exception {
+        EventFiles.assumeProtoc();
+        List<java.nio.file.Path> files = EventFiles.files(work.resolve("run").resolve(TensorBoardLog.DIR));
+        assertEquals(3, files.size(), "one file per epoch: " + files);
+        List<IterationMetrics> points = iterationPoints();
+        for (int epoch = 1; epoch <= 3; epoch++) {
+            java.nio.file.Path file = files.get(epoch - 1);
+            assertTrue(EventFiles.FILE_NAME.matcher(file.getFileName().toString()).matches(), file.toString());
+            List<EventFiles.Event> events = EventFiles.read(file);
+            assertEquals("brain.Event:2", events.get(0).fileVersion());
+            int e = epoch;
+            List<IterationMetrics> ofEpoch = points.stream().filter(p -> p.epoch() == e).toList();
+            assertEquals(ofEpoch.size() + 2, events.size(), file + ": file version, the points, the epoch");
+            for (int i = 0; i < ofEpoch.size(); i++) {
+                EventFiles.Event event = events.get(i + 1);
+                assertEquals(ofEpoch.get(i).iteration(), event.step());
+                assertEquals((float) ofEpoch.get(i).trainLoss(), event.values().get("train/loss"));
+                assertEquals((float) ofEpoch.get(i).learningRate(), event.values().get("train/learning_rate"));
+                assertEquals((float) ofEpoch.get(i).imagesPerSecond(), event.values().get("train/images_per_second"));
+                assertTrue(event.wallTime() > 1.7e9, "wall time in unix seconds: " + event.wallTime());
+            }
+            EventFiles.Event end = events.get(events.size() - 1);
+            assertEquals(epoch, end.step());
+            assertEquals((float) result.epochs().get(epoch - 1).testAccuracy(), end.values().get("test/accuracy"));
+            assertEquals((float) result.epochs().get(epoch - 1).trainLoss(), end.values().get("train/epoch_loss"));
+        }
     }
 
     @Test
