@@ -9,6 +9,9 @@ import org.sparkresnet.data.PrepareJob;
 import org.sparkresnet.data.PrepareRequest;
 import org.sparkresnet.data.spark.SparkContexts;
 import org.sparkresnet.jobs.metrics.EpochMetrics;
+import org.sparkresnet.jobs.metrics.EventFiles;
+import org.sparkresnet.jobs.metrics.MetricsLog;
+import org.sparkresnet.jobs.metrics.TensorBoardLog;
 import org.sparkresnet.jobs.store.Checkpoints;
 import org.sparkresnet.jobs.store.RunManifest;
 import org.sparkresnet.jobs.train.LearningRateSchedule;
@@ -53,6 +56,13 @@ class CheckpointResumeTest {
                 .withOptimizer(new OptimizerSettings("adam", 2e-3, 0.9, 0, new LearningRateSchedule(LearningRateSchedule.Decay.COSINE, 1, 1, 1)));
     }
 
+    static List<Long> iterationNumbers(Path run) throws Exception {
+        List<Long> numbers = new java.util.ArrayList<>();
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.resolve(MetricsLog.FILE_NAME).toFile()).get("iterations")
+                .forEach(p -> numbers.add(p.get("iteration").asLong()));
+        return numbers;
+    }
+
     @Test
     void resumeAfterAKillMidCheckpointContinuesAtTheRightEpochAndRate() throws Exception {
         Path run = work.resolve("run");
@@ -62,6 +72,8 @@ class CheckpointResumeTest {
             assertTrue(Files.exists(checkpoints.resolve(Checkpoints.zipName(epoch))) && Files.exists(checkpoints.resolve(Checkpoints.markerName(epoch))));
         }
         assertTrue(Files.readString(run.resolve(RunManifest.FILE_NAME)).contains("\"finalMetrics\""));
+        List<Long> fullIterations = iterationNumbers(run);
+        assertEquals(3, EventFiles.files(run.resolve(TensorBoardLog.DIR)).size());
 
         // the kill: model.zip and run.json not yet written, epoch 3's zip half written and its marker missing
         Files.delete(run.resolve(Trainer.MODEL_FILE));
@@ -90,5 +102,8 @@ class CheckpointResumeTest {
         }
         assertTrue(Files.exists(run.resolve(Trainer.MODEL_FILE)) && Files.exists(run.resolve(RunManifest.FILE_NAME)));
         assertEquals(full.last().examples(), resumed.last().examples());
+        assertEquals(fullIterations, iterationNumbers(run), "the resumed run keeps epochs 1-2's points and numbers epoch 3's"
+                + " iterations after them, as the uninterrupted run did");
+        assertEquals(3, EventFiles.files(run.resolve(TensorBoardLog.DIR)).size(), "one TensorBoard file per epoch, none twice");
     }
 }
