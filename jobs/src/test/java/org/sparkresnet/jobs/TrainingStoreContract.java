@@ -20,7 +20,9 @@ import org.sparkresnet.jobs.eval.EvaluationReport;
 import org.sparkresnet.jobs.eval.Evaluator;
 import org.sparkresnet.jobs.eval.SparkEvaluation;
 import org.sparkresnet.jobs.metrics.EpochMetrics;
+import org.sparkresnet.jobs.metrics.EventFiles;
 import org.sparkresnet.jobs.metrics.MetricsLog;
+import org.sparkresnet.jobs.metrics.TensorBoardLog;
 import org.sparkresnet.jobs.metrics.TrainingReport;
 import org.sparkresnet.jobs.store.Checkpoints;
 import org.sparkresnet.jobs.store.ModelStore;
@@ -114,6 +116,16 @@ abstract class TrainingStoreContract {
         assertEquals(EPOCHS, new Checkpoints(run, conf).latestComplete().orElseThrow().marker().epochsDone());
         assertTrue(read(new Path(run, RunManifest.FILE_NAME)).contains("\"finalMetrics\""));
         assertTrue(read(new Path(run, MetricsLog.FILE_NAME)).contains("\"epoch\" : " + EPOCHS));
+        assertTrue(read(new Path(run, MetricsLog.FILE_NAME)).contains("\"iterations\" : [ {"), "iteration points on the store");
+        Path tensorBoard = new Path(run, TensorBoardLog.DIR);
+        List<String> events = Arrays.stream(fs.listStatus(tensorBoard)).map(f -> f.getPath().getName()).sorted().toList();
+        assertEquals(EPOCHS, events.size(), "one TensorBoard file per epoch and nothing else (no temporary files): " + events);
+        events.forEach(name -> assertTrue(EventFiles.FILE_NAME.matcher(name).matches(), name));
+        try (var in = fs.open(new Path(tensorBoard, events.get(EPOCHS - 1)))) {
+            // framing and CRCs; the protobuf itself is decoded with protoc by TrainJobTest and TensorBoardLogTest
+            byte[] first = EventFiles.records(in.readAllBytes(), events.get(EPOCHS - 1)).get(0);
+            assertTrue(new String(first, java.nio.charset.StandardCharsets.UTF_8).contains(TensorBoardLog.FILE_VERSION), "file_version first");
+        }
 
         ComputationGraph loaded = ModelStore.load(new Path(trained.modelUri()), conf);
         assertEquals(trained.network().params(), loaded.params(), "model.zip on the store holds the trained parameters");

@@ -66,16 +66,21 @@ public final class EventFiles {
 
     /** Every event of the file, in order; the framing and both CRCs of each record are asserted. */
     public static List<Event> read(Path file) throws IOException {
+        return read(Files.readAllBytes(file), file.toString());
+    }
+
+    /** Every event of an event file's bytes (read from any store), in order; {@code file} names it in messages. */
+    public static List<Event> read(byte[] bytes, String file) throws IOException {
         List<Event> events = new ArrayList<>();
-        for (byte[] record : records(file)) {
+        for (byte[] record : records(bytes, file)) {
             events.add(decode(record));
         }
         return events;
     }
 
     /** The records' data, after checking: uint64 length, masked CRC-32C of the length, data, masked CRC-32C of the data. */
-    public static List<byte[]> records(Path file) throws IOException {
-        ByteBuffer in = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+    public static List<byte[]> records(byte[] bytes, String file) {
+        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         List<byte[]> records = new ArrayList<>();
         while (in.hasRemaining()) {
             assertTrue(in.remaining() >= 12, file + ": a record header needs 12 bytes, " + in.remaining() + " left");
