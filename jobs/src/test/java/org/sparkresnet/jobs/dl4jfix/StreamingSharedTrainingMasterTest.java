@@ -6,6 +6,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
+import org.deeplearning4j.spark.parameterserver.training.SharedTrainingResult;
+import org.nd4j.linalg.factory.Nd4j;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,6 +72,53 @@ class StreamingSharedTrainingMasterTest {
         LongAccumulator reads = sc.sc().longAccumulator();
         assertEquals(12, countWith(stock, counted(reads)));
         assertEquals(12, reads.value(), "upstream's count reads and decodes every minibatch before training");
+    }
+
+    /** 16 task results as 16 sharing tasks return them, each with a random (so incompressible) 100,000-value updater state (400 KB). */
+    static JavaRDD<SharedTrainingResult> taskResults() {
+        List<Integer> tasks = IntStream.range(0, 16).boxed().toList();
+        return sc.parallelize(tasks, 16).map(i -> SharedTrainingResult.builder()
+                .updaterStateArray(Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 100_000).putScalar(0, i)).scoreSum(i).aggregationsCount(1)
+                .thresholdAlgorithm(new org.sparkresnet.jobs.train.QuantileThreshold(0.5)).build());
+    }
+
+    static long shuffleBytesOf(Runnable job) throws Exception {
+        java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+        org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+                bytes.addAndGet(end.taskMetrics().shuffleWriteMetrics().bytesWritten());
+            }
+        };
+        sc.sc().addSparkListener(listener);
+        try {
+            job.run();
+            sc.sc().listenerBus().waitUntilEmpty();
+        } finally {
+            sc.sc().removeSparkListener(listener);
+        }
+        return bytes.get();
+    }
+
+    @Test
+    void stockResultAggregationShufflesEveryTasksUpdaterState() throws Exception {
+        // what upstream's processResults runs on the epoch's results
+        long bytes = shuffleBytesOf(() -> taskResults().treeAggregate(null,
+                new org.deeplearning4j.spark.parameterserver.accumulation.SharedTrainingAggregateFunction(),
+                new org.deeplearning4j.spark.parameterserver.accumulation.SharedTrainingAccumulationFunction(), 4));
+        assertTrue(bytes > 16 * 100_000L, "the tree's first level writes about one 400 KB state per task: " + bytes + " bytes");
+    }
+
+    @Test
+    void oursCollectsOneStateAndShufflesNothing() throws Exception {
+        StreamingSharedTrainingMaster.EpochResults[] epoch = new StreamingSharedTrainingMaster.EpochResults[1];
+        long bytes = shuffleBytesOf(() -> epoch[0] = StreamingSharedTrainingMaster.EpochResults.collect(taskResults()));
+        assertEquals(0, bytes);
+        assertEquals(16, epoch[0].tasks());
+        assertEquals(15f, epoch[0].updaterState().getFloat(0), "the last partition's state");
+        assertEquals(100_000L, epoch[0].updaterState().length());
+        assertEquals(7.5, epoch[0].meanScore(), 1e-12, "mean of the tasks' scores 0..15");
+        assertTrue(epoch[0].thresholdAlgorithm() instanceof org.sparkresnet.jobs.train.QuantileThreshold);
     }
 
     @Test
