@@ -56,14 +56,17 @@ public final class DataPathBenchmarkCommand implements Callable<Integer> {
         java.nio.file.Path dir = work.toAbsolutePath();
         Files.createDirectories(dir);
         List<Run> runs = new ArrayList<>();
-        try (JavaSparkContext sc = new JavaSparkContext(LocalClusterSpark.conf("resnet-benchmark-data-path", executors, 2048))) {
-            for (int scale : new int[] {1, 10}) {
-                int n = images * scale;
-                String data = dir.resolve("data-" + n).toUri().toString();
-                PrepareJob.run(sc, new PrepareRequest("fashion-mnist", new java.io.File(source).toURI().toString(), data,
-                        PrepareRequest.DEFAULT_SHARD_SIZE, true, n));
-                SplitManifest train = SplitManifest.read(new Path(data, Trainer.TRAIN_SPLIT).toString(), sc.hadoopConfiguration());
-                for (String mode : modes) {
+        for (int scale : new int[] {1, 10}) {
+            int n = images * scale;
+            String data = dir.resolve("data-" + n).toUri().toString();
+            for (String mode : modes) {
+                // a new application per run: fresh executor JVMs, so each run's peak memory is its own
+                try (JavaSparkContext sc = new JavaSparkContext(LocalClusterSpark.conf("resnet-benchmark-data-path", executors, 2048))) {
+                    if (mode.equals(modes.get(0))) {
+                        PrepareJob.run(sc, new PrepareRequest("fashion-mnist", new java.io.File(source).toURI().toString(), data,
+                                PrepareRequest.DEFAULT_SHARD_SIZE, true, n));
+                    }
+                    SplitManifest train = SplitManifest.read(new Path(data, Trainer.TRAIN_SPLIT).toString(), sc.hadoopConfiguration());
                     TrainRequest request = new TrainRequest(data, dir.resolve("run-" + n + "-" + mode).toUri().toString(), "resnet20", 1,
                             batch, new OptimizerSettings("adam", 2e-3, 0.9, 0, LearningRateSchedule.CONSTANT), TrainingMode.parse(mode), 5,
                             SharingSettings.defaults(), 1, false, 42, true, TrainingAugmentation.NONE);

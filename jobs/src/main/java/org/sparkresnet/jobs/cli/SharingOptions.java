@@ -6,11 +6,13 @@ import picocli.CommandLine.Option;
 /** Gradient-sharing flags, shared by train and benchmark-training; {@link #settings()} validates them. */
 public final class SharingOptions {
     private static final SharingSettings DEFAULTS = SharingSettings.defaults();
-    @Option(names = "--threshold-algorithm", defaultValue = "quantile", paramLabel = "quantile|adaptive|fixed",
-            description = "encoding threshold: quantile (sends a fixed fraction of the elements each iteration), adaptive (DL4J's:"
+    @Option(names = "--threshold-algorithm", defaultValue = "quantile", paramLabel = "quantile|budget|adaptive|fixed",
+            description = "encoding threshold: quantile (each worker sends a fixed fraction of the elements each iteration), budget"
+                    + " (all workers together send a fixed fraction: traffic per worker stays flat as the cluster grows; for large"
+                    + " clusters), adaptive (DL4J's:"
                     + " keeps 0.01%%-1%% of the elements sent) or fixed; default: ${DEFAULT-VALUE}")
     String algorithm = DEFAULTS.threshold();
-    @Option(names = "--threshold", paramLabel = "X", description = "quantile: the fraction of elements sent (default " + SharingSettings.DEFAULT_FRACTION_SENT + "); fixed: the threshold; adaptive: its start (default " + SharingSettings.DEFAULT_THRESHOLD + ")")
+    @Option(names = "--threshold", paramLabel = "X", description = "quantile: the fraction of elements each worker sends (default " + SharingSettings.DEFAULT_FRACTION_SENT + "); budget: the fraction sent by all workers together, each sending budget / workers (default " + SharingSettings.DEFAULT_BUDGET + "); fixed: the threshold; adaptive: its start (default " + SharingSettings.DEFAULT_THRESHOLD + ")")
     Double threshold;
     @Option(names = "--residual-clip", defaultValue = "5", description = "clip the unsent residual to this many thresholds...; default: ${DEFAULT-VALUE}")
     double residualClip = DEFAULTS.residualClip();

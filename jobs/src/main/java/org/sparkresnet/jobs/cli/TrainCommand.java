@@ -77,6 +77,8 @@ public final class TrainCommand implements Callable<Integer> {
     Averaging averaging = new Averaging();
     @ArgGroup(validate = false, heading = "%nGradient sharing (--mode sharing):%n")
     SharingOptions sharing = new SharingOptions();
+    @ArgGroup(validate = false, heading = "%nWatching the run:%n")
+    MonitoringOptions monitoring = new MonitoringOptions();
     @ArgGroup(validate = false, heading = "%nRun:%n")
     Run run = new Run();
 
@@ -289,7 +291,7 @@ public final class TrainCommand implements Callable<Integer> {
         try (JavaSparkContext sc = SparkContexts.create("resnet-train", run.master, threads)) {
             request = withGlobalBatch(request, trainingWorkers(sc, request));
             out.println(describe(request, recipe));
-            TrainResult result = new Trainer(sc, out, Duration.ofSeconds(run.progressSeconds)).run(request);
+            TrainResult result = new Trainer(sc, out, Duration.ofSeconds(run.progressSeconds), monitoring.metricsEvery()).run(request);
             out.printf("test accuracy %.4f%nmodel:   %s%nmetrics: %s%n", result.last().testAccuracy(), result.modelUri(), result.metricsUri());
         }
         return 0;

@@ -6,9 +6,12 @@ import java.util.regex.Pattern;
 /**
  * Gradient-sharing settings (dl4j-spark-parameterserver SharedTrainingMaster).
  *
- * @param threshold          "quantile" (sends a fixed fraction of the elements, see {@link QuantileThreshold}; the default), "adaptive"
+ * @param threshold          "quantile" (each worker sends a fixed fraction of the elements, see {@link QuantileThreshold}; the default),
+ *                           "budget" (all workers together send a fixed fraction: each sends budget / workers, so the traffic
+ *                           per worker stays flat as the cluster grows; for large clusters), "adaptive"
  *                           (DL4J's: keeps 0.01%-1% of the elements sent) or "fixed"
- * @param thresholdValue     quantile's fraction of elements sent, the fixed threshold, or the adaptive one's start
+ * @param thresholdValue     quantile's fraction of elements sent per worker, budget's for all workers together, the fixed
+ *                           threshold, or the adaptive one's start
  * @param residualClip       the residual (the part of an update not yet sent) is clipped to +-residualClip x threshold...
  * @param residualClipEvery  ...every this many iterations; large deltas are thrown away rather than sent late
  * @param aeronPort          UDP port of the Aeron transport on the driver and every executor
@@ -18,9 +21,11 @@ import java.util.regex.Pattern;
  */
 public record SharingSettings(String threshold, double thresholdValue, double residualClip, int residualClipEvery,
                               int aeronPort, String controllerAddress, String networkMask, int workersPerNode) {
-    public static final List<String> THRESHOLDS = List.of("quantile", "adaptive", "fixed");
+    public static final List<String> THRESHOLDS = List.of("quantile", "budget", "adaptive", "fixed");
     public static final double DEFAULT_THRESHOLD = 1e-4; // DL4J's AdaptiveThresholdAlgorithm default
     public static final double DEFAULT_FRACTION_SENT = 0.5;
+    /** budget's default: 1/64 of the elements per step for the whole cluster (see benchmark-scaling and the README). */
+    public static final double DEFAULT_BUDGET = 1.0 / 64;
     public static final int DEFAULT_AERON_PORT = 40123;
     private static final Pattern IPV4 = Pattern.compile("(\\d{1,3}\\.){3}\\d{1,3}");
     private static final Pattern MASK = Pattern.compile("(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2}");
@@ -56,7 +61,16 @@ public record SharingSettings(String threshold, double thresholdValue, double re
 
     /** --threshold when not given: quantile's fraction of elements sent, or the fixed/adaptive threshold. */
     public static double defaultThresholdValue(String algorithm) {
-        return "quantile".equals(algorithm) ? DEFAULT_FRACTION_SENT : DEFAULT_THRESHOLD;
+        return switch (algorithm) {
+            case "quantile" -> DEFAULT_FRACTION_SENT;
+            case "budget" -> DEFAULT_BUDGET;
+            default -> DEFAULT_THRESHOLD;
+        };
+    }
+
+    /** The fraction of elements each of {@code workers} workers sends: quantile's as given, budget's shared out. */
+    public double fractionPerWorker(int workers) {
+        return "budget".equals(threshold) ? thresholdValue / Math.max(1, workers) : thresholdValue;
     }
 
     public SharingSettings withControllerAddress(String address) {

@@ -93,7 +93,7 @@ public final class Trainer {
             out.printf("resuming after epoch %d of %d from %s%n", start.epochsDone(), request.epochs(), checkpoints.dir());
         }
 
-        TrainingMaster<?, ?> master = TrainingMasters.forRequest(request, sc.master());
+        TrainingMaster<?, ?> master = TrainingMasters.forRequest(request, sc.master(), trainingWorkers(request));
         SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net, master);
         TrainingProgress progress = new TrainingProgress(sc);
         SharingEpochCounter epochCounter = new SharingEpochCounter();
@@ -135,10 +135,11 @@ public final class Trainer {
                         seconds, epochTotals.examples() / seconds, epochTotals.workerLoopSeconds(), trainingWorkers(request),
                         epochTotals.dataWaitSeconds(), cost.shuffleWriteBytes(), cost.peakExecutorRssBytes(), cost.peakExecutorHeapBytes());
                 metrics.append(m);
-                out.printf("epoch %d/%d done: train loss %.4f, test accuracy %.4f, lr %.3g, %.1f images/s, %.0f s"
-                                + " (%d workers %.0f%% of the time in the minibatch loop)%n",
-                        epoch, request.epochs(), m.trainLoss(), m.testAccuracy(), m.learningRate(), m.imagesPerSecond(), seconds,
-                        m.workers(), 100 * m.computeShare());
+                out.printf("epoch %d/%d done: train loss %.4f, test accuracy %.4f%s, lr %.3g, %.1f images/s, %.0f s"
+                                + " (%d workers %.0f%% of the time in the minibatch loop, %.1f%% of it waiting for data)%n",
+                        epoch, request.epochs(), m.trainLoss(), m.testAccuracy(),
+                        Double.isNaN(m.testTop5Accuracy()) ? "" : String.format(" (top-5 %.4f)", m.testTop5Accuracy()),
+                        m.learningRate(), m.imagesPerSecond(), seconds, m.workers(), 100 * m.computeShare(), 100 * m.dataWaitShare());
                 if (epoch % request.checkpointEvery() == 0 || epoch == request.epochs()) {
                     checkpoints.write(sparkNet.getNetwork(), new CheckpointMarker(CheckpointMarker.FORMAT_VERSION, epoch,
                             request.epochs(), request.model(), request.dataUri(), request.mode().flag(), Checkpoints.zipName(epoch),

@@ -27,11 +27,14 @@ public final class TrainingMasters {
     private TrainingMasters() {
     }
 
-    /** The master for the request's mode; {@code sparkMaster} decides the default controller address for sharing. */
-    public static TrainingMaster<?, ?> forRequest(TrainRequest request, String sparkMaster) {
+    /**
+     * The master for the request's mode; {@code sparkMaster} decides the default controller address for sharing, and
+     * {@code workers} (the training workers) shares out a budget threshold.
+     */
+    public static TrainingMaster<?, ?> forRequest(TrainRequest request, String sparkMaster, int workers) {
         return switch (request.mode()) {
             case AVERAGING -> parameterAveraging(request);
-            case SHARING -> gradientSharing(request, sparkMaster);
+            case SHARING -> gradientSharing(request, sparkMaster, workers);
         };
     }
 
@@ -58,6 +61,11 @@ public final class TrainingMasters {
      * fit, because a second SharedTrainingMaster in a JVM tears down and relaunches the JVM-wide parameter server.
      */
     public static SharedTrainingMaster gradientSharing(TrainRequest request, String sparkMaster) {
+        return gradientSharing(request, sparkMaster, 1);
+    }
+
+    /** As {@link #gradientSharing(TrainRequest, String)} for {@code workers} training workers (for the budget threshold). */
+    public static SharedTrainingMaster gradientSharing(TrainRequest request, String sparkMaster, int workers) {
         SharingSettings s = request.sharing();
         String controller = s.controllerAddress() != null ? s.controllerAddress()
                 : sparkMaster != null && sparkMaster.startsWith("local") ? LOOPBACK : null;
@@ -69,7 +77,7 @@ public final class TrainingMasters {
         return new StreamingSharedTrainingMaster.Builder(voidConf, request.batchSize())
                 .batchSizePerWorker(request.batchSize())
                 .workersPerNode(s.workersPerNode())
-                .thresholdAlgorithm(thresholdAlgorithm(s))
+                .thresholdAlgorithm(thresholdAlgorithm(s, workers))
                 .residualPostProcessor(new ResidualClippingPostProcessor(s.residualClip(), s.residualClipEvery()))
                 .workerPrefetchNumBatches(0) // the job's minibatch reader prefetches (and measures the wait) itself
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
@@ -79,9 +87,9 @@ public final class TrainingMasters {
                 .build();
     }
 
-    static ThresholdAlgorithm thresholdAlgorithm(SharingSettings s) {
+    static ThresholdAlgorithm thresholdAlgorithm(SharingSettings s, int workers) {
         return switch (s.threshold()) {
-            case "quantile" -> new QuantileThreshold(s.thresholdValue());
+            case "quantile", "budget" -> new QuantileThreshold(s.fractionPerWorker(workers));
             case "adaptive" -> new AdaptiveThresholdAlgorithm(s.thresholdValue());
             case "fixed" -> new FixedThresholdAlgorithm(s.thresholdValue());
             default -> throw new IllegalArgumentException("--threshold-algorithm must be one of " + SharingSettings.THRESHOLDS
