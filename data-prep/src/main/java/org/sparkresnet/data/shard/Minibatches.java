@@ -7,6 +7,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.sparkresnet.model.InputShape;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -77,31 +79,34 @@ public final class Minibatches {
             scale[c] = normalization.scale(c);
             offset[c] = normalization.offset(c);
         }
-        float[] values = new float[n * exampleSize];
+        // straight into the minibatch's off-heap buffer, one example at a time through a reused row: Nd4j.create(float[])
+        // of a 3x224x224 minibatch cost more than the decoding itself
+        INDArray features = Nd4j.createUninitialized(DataType.FLOAT, n, channels, height, width);
+        FloatBuffer out = features.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        float[] row = new float[exampleSize];
         float[] oneHot = new float[n * numClasses];
         for (int i = 0; i < n; i++) {
             int source = sources[i];
-            int target = i * exampleSize;
             if (classes[i] < 0 || classes[i] >= numClasses) {
                 throw new IllegalArgumentException("class index " + classes[i] + " outside 0.." + (numClasses - 1));
             }
             oneHot[i * numClasses + classes[i]] = 1f;
             if (augmentation != null) {
                 Augmentation.Window window = augmentation.draw(height, width, random);
-                augmentation.apply(pixels, source, channels, height, width, window, scale, offset, values, target);
-                continue;
-            }
-            for (int c = 0; c < channels; c++) {
-                float s = scale[c];
-                float o = offset[c];
-                int from = source + c * planeSize;
-                int to = target + c * planeSize;
-                for (int p = 0; p < planeSize; p++) {
-                    values[to + p] = (pixels[from + p] & 0xFF) * s + o;
+                augmentation.apply(pixels, source, channels, height, width, window, scale, offset, row, 0);
+            } else {
+                for (int c = 0; c < channels; c++) {
+                    float s = scale[c];
+                    float o = offset[c];
+                    int from = source + c * planeSize;
+                    int to = c * planeSize;
+                    for (int p = 0; p < planeSize; p++) {
+                        row[to + p] = (pixels[from + p] & 0xFF) * s + o;
+                    }
                 }
             }
+            out.put(i * exampleSize, row);
         }
-        INDArray features = Nd4j.create(values, new long[] {n, channels, height, width}, DataType.FLOAT);
         INDArray labels = Nd4j.create(oneHot, new long[] {n, numClasses}, DataType.FLOAT);
         return new DataSet(features, labels);
     }
