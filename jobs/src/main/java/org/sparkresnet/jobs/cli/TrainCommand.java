@@ -264,19 +264,6 @@ public final class TrainCommand implements Callable<Integer> {
         return line.toString();
     }
 
-    /**
-     * Workers training at once, as the train job counts them: averaging runs one per task slot; sharing runs
-     * workersPerNode per executor (in local mode the driver is the one executor). On a cluster whose executors are still
-     * registering this may count too few: give --lr-workers there.
-     */
-    static int trainingWorkers(JavaSparkContext sc, TrainRequest request) {
-        if (request.mode() == TrainingMode.AVERAGING) {
-            return sc.defaultParallelism();
-        }
-        int executors = Math.max(1, sc.sc().getExecutorMemoryStatus().size() - 1);
-        return executors * request.sharing().workersPerNode();
-    }
-
     private static void require(boolean condition, String message) {
         if (!condition) {
             throw new IllegalArgumentException(message);
@@ -289,7 +276,7 @@ public final class TrainCommand implements Callable<Integer> {
         PrintStream out = System.out;
         ExecutorThreads threads = request.mode() == TrainingMode.SHARING ? ExecutorThreads.PER_EXECUTOR : ExecutorThreads.PER_TASK;
         try (JavaSparkContext sc = SparkContexts.create("resnet-train", run.master, threads)) {
-            request = withGlobalBatch(request, trainingWorkers(sc, request));
+            request = withGlobalBatch(request, Trainer.trainingWorkers(sc, request));
             out.println(describe(request, recipe));
             TrainResult result = new Trainer(sc, out, Duration.ofSeconds(run.progressSeconds), monitoring.metricsEvery()).run(request);
             out.printf("test accuracy %.4f%nmodel:   %s%nmetrics: %s%n", result.last().testAccuracy(), result.modelUri(), result.metricsUri());

@@ -93,7 +93,7 @@ public final class Trainer {
             out.printf("resuming after epoch %d of %d from %s%n", start.epochsDone(), request.epochs(), checkpoints.dir());
         }
 
-        TrainingMaster<?, ?> master = TrainingMasters.forRequest(request, sc.master(), trainingWorkers(request));
+        TrainingMaster<?, ?> master = TrainingMasters.forRequest(request, sc.master(), trainingWorkers(sc, request));
         SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net, master);
         TrainingProgress progress = new TrainingProgress(sc);
         SharingEpochCounter epochCounter = new SharingEpochCounter();
@@ -132,7 +132,7 @@ public final class Trainer {
                 SparkEvaluation.Result eval = SparkEvaluation.evaluate(sparkNet, testData, test.labelNames());
                 EpochMetrics m = new EpochMetrics(epoch, epochTotals.iterations(), epochTotals.examples(), epochTotals.meanLoss(),
                         eval.accuracy(), eval.top5Accuracy(), request.optimizer().rateAtEpoch(epoch - 1, request.epochs()),
-                        seconds, epochTotals.examples() / seconds, epochTotals.workerLoopSeconds(), trainingWorkers(request),
+                        seconds, epochTotals.examples() / seconds, epochTotals.workerLoopSeconds(), trainingWorkers(sc, request),
                         epochTotals.dataWaitSeconds(), cost.shuffleWriteBytes(), cost.peakExecutorRssBytes(), cost.peakExecutorHeapBytes());
                 metrics.append(m);
                 out.printf("epoch %d/%d done: train loss %.4f, test accuracy %.4f%s, lr %.3g, %.1f images/s, %.0f s"
@@ -203,9 +203,10 @@ public final class Trainer {
 
     /**
      * Workers training at once: averaging runs one per executor core (one per task slot); sharing runs
-     * workersPerNode per executor (in local mode the driver is the one executor).
+     * workersPerNode per executor (in local mode the driver is the one executor). On a cluster whose executors are
+     * still registering this may count too few (train's --lr-workers fixes the count for the learning rate).
      */
-    private int trainingWorkers(TrainRequest request) {
+    public static int trainingWorkers(JavaSparkContext sc, TrainRequest request) {
         if (request.mode() == TrainingMode.AVERAGING) {
             return sc.defaultParallelism();
         }
