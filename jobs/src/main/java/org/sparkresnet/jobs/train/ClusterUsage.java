@@ -17,6 +17,7 @@ import java.util.Map;
 public final class ClusterUsage extends SparkListener {
     private static final String RSS = "ProcessTreeJVMRSSMemory";
     private static final String HEAP = "JVMHeapMemory";
+    private static final String DRIVER = "driver"; // SparkContext.DRIVER_IDENTIFIER
 
     private long shuffleWriteBytes;
     private long shuffleReadBytes;
@@ -64,7 +65,14 @@ public final class ClusterUsage extends SparkListener {
     public synchronized Window take() {
         long rss = 0;
         long heap = 0;
-        for (long[] peak : peaks.values()) {
+        // the driver reports too: in local[N] it is the executor, but with executors of their own (local-cluster starts
+        // them as its child processes) its process tree would count them all
+        boolean executorsReported = peaks.keySet().stream().anyMatch(id -> !DRIVER.equals(id));
+        for (Map.Entry<String, long[]> entry : peaks.entrySet()) {
+            if (executorsReported && DRIVER.equals(entry.getKey())) {
+                continue;
+            }
+            long[] peak = entry.getValue();
             rss = Math.max(rss, peak[0]);
             heap = Math.max(heap, peak[1]);
         }
