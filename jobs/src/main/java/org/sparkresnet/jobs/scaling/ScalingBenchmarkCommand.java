@@ -95,6 +95,15 @@ public final class ScalingBenchmarkCommand implements Callable<Integer> {
                         print(m.net.name, stepLabel, "sharing budget " + sharingBudget + " / W", gbit,
                                 CommunicationModel.sharing(w, budget.bytes, step[0], budget.encodeSeconds, budget.decodeSeconds, link));
                     }
+                    if (stepLabel.startsWith("GPU")) {
+                        // a GPU worker encodes and decodes on the device (ND4J's CUDA kernels): not measurable here, so the
+                        // network alone, as the bound that the codec's time then adds to
+                        for (int w : workers) {
+                            Message budget = m.message(sharingBudget / w, w);
+                            print(m.net.name, stepLabel, "sharing budget, network only", gbit,
+                                    CommunicationModel.sharing(w, budget.bytes, step[0], 0, 0, link));
+                        }
+                    }
                 }
             }
         }
