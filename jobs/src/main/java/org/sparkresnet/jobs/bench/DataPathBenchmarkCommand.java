@@ -46,6 +46,9 @@ public final class DataPathBenchmarkCommand implements Callable<Integer> {
     int executors;
     @Option(names = "--batch", defaultValue = "64", description = "default: ${DEFAULT-VALUE}")
     int batch;
+    @Option(names = "--executor-memory-mb", defaultValue = "2048",
+            description = "heap per executor (a small one shows whether anything of the data is retained); default: ${DEFAULT-VALUE}")
+    int executorMemoryMb;
 
     private record Run(String mode, long images, long shardBytes, EpochMetrics epoch) {
     }
@@ -61,7 +64,7 @@ public final class DataPathBenchmarkCommand implements Callable<Integer> {
             String data = dir.resolve("data-" + n).toUri().toString();
             for (String mode : modes) {
                 // a new application per run: fresh executor JVMs, so each run's peak memory is its own
-                try (JavaSparkContext sc = new JavaSparkContext(LocalClusterSpark.conf("resnet-benchmark-data-path", executors, 2048))) {
+                try (JavaSparkContext sc = new JavaSparkContext(LocalClusterSpark.conf("resnet-benchmark-data-path", executors, executorMemoryMb))) {
                     if (mode.equals(modes.get(0))) {
                         PrepareJob.run(sc, new PrepareRequest("fashion-mnist", new java.io.File(source).toURI().toString(), data,
                                 PrepareRequest.DEFAULT_SHARD_SIZE, true, n));
