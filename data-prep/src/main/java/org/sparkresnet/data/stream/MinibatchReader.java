@@ -15,6 +15,7 @@ import org.sparkresnet.model.InputShape;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -58,13 +59,13 @@ public final class MinibatchReader implements Closeable {
     }
 
     /** Reads and decodes one minibatch. */
-    public DataSet read(MinibatchRef ref) {
+    public synchronized DataSet read(MinibatchRef ref) {
         Pixels raw = fetch(ref);
         return Minibatches.decode(raw.bytes, raw.sources, raw.classes, raw.shape, normalization, augmentation, new Random(ref.augmentSeed()));
     }
 
     /** Only the reads of {@link #read}: the minibatch's uint8 pixels, examples one after another (for benchmarks). */
-    public byte[] readPixels(MinibatchRef ref) {
+    public synchronized byte[] readPixels(MinibatchRef ref) {
         return fetch(ref).bytes;
     }
 
@@ -158,9 +159,10 @@ public final class MinibatchReader implements Closeable {
         return shardFiles.get(shard);
     }
 
+    /** Closes the open streams; synchronized with reads, since a task's completion listener may call it from its own thread. */
     @Override
-    public void close() {
-        streams.values().forEach(MinibatchReader::closeQuietly);
+    public synchronized void close() {
+        new ArrayList<>(streams.values()).forEach(MinibatchReader::closeQuietly);
         streams.clear();
     }
 

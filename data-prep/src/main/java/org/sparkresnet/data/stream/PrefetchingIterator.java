@@ -10,7 +10,8 @@ import java.util.function.LongConsumer;
  * Produces the next elements of {@code source} on a background thread, at most {@code depth} ahead, so the
  * consumer (a training loop) waits only when reading and decoding are slower than training. The time the consumer
  * spends blocked in {@link #next()} and {@link #hasNext()} is reported to {@code waited} (nanoseconds): the data-wait
- * time of the loop. A failure of the source is rethrown to the consumer; {@link #close()} stops the thread.
+ * time of the loop. A failure of the source is rethrown to the consumer; {@link #close()} stops the thread and waits
+ * for it (a task that ends early, e.g. first(), must not close the source while the thread still reads from it).
  */
 public final class PrefetchingIterator<T> implements Iterator<T>, AutoCloseable {
     private static final Object END = new Object();
@@ -86,10 +87,18 @@ public final class PrefetchingIterator<T> implements Iterator<T>, AutoCloseable 
         return element;
     }
 
+    /** Stops the producer and waits (up to 10 s) until it has, so the source can then be closed safely. */
     @Override
     public void close() {
         closed = true;
         producer.interrupt();
+        if (Thread.currentThread() != producer) {
+            try {
+                producer.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private record Failure(Throwable cause) {
