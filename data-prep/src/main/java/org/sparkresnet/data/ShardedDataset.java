@@ -6,21 +6,14 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.spark.TaskContext;
-import org.sparkresnet.data.fs.HadoopFiles;
 import org.sparkresnet.data.fs.SerializableConfiguration;
 import org.sparkresnet.data.stream.EpochPlan;
-import org.sparkresnet.data.stream.MinibatchReader;
-import org.sparkresnet.data.stream.PrefetchingIterator;
 import org.apache.spark.util.LongAccumulator;
 import org.sparkresnet.data.shard.Augmentation;
 import org.sparkresnet.data.shard.Minibatches;
 import org.sparkresnet.data.shard.Normalization;
 import org.sparkresnet.data.shard.ShardFormat;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -78,73 +71,23 @@ public final class ShardedDataset {
     }
 
     /**
-     * One epoch's minibatch references for a prepared split (see {@link EpochPlan}): examples mixed across shards, the
-     * same plan for the same seed. Only the manifest is read.
+     * One epoch's minibatch references for a prepared split (see {@link EpochPlan}); training that builds several RDDs
+     * from one split opens a {@link StreamedSplit} once instead.
      */
     public static EpochPlan epochPlan(JavaSparkContext sc, String splitDirUri, int batchSize, long seed) {
-        requirePositiveBatchSize(batchSize);
-        SplitManifest manifest = SplitManifest.read(splitDirUri, sc.hadoopConfiguration());
-        return EpochPlan.of(manifest, shardFiles(splitDirUri, manifest), batchSize, seed);
+        return StreamedSplit.open(sc, splitDirUri).plan(batchSize, seed);
     }
 
-    /** Minibatches decoded ahead of the training loop on another thread (see {@link PrefetchingIterator}). */
-    public static final int PREFETCH_DEPTH = 2;
-
-    /**
-     * The minibatches of {@code plan} as an RDD of {@code partitions} partitions (consecutive minibatches of the plan
-     * in each), read from the shards and decoded on the executors as they are consumed, {@link #PREFETCH_DEPTH} ahead
-     * on a background thread. Only the references travel: nothing is shuffled, and nothing is cached unless the
-     * caller persists the RDD.
-     *
-     * @param augmentation  null for none
-     * @param dataWaitNanos null, or an accumulator that adds the nanoseconds the consumer waited for minibatches
-     */
+    /** {@link StreamedSplit#minibatches} of the split, opened for this one RDD. */
     public static JavaRDD<DataSet> streamed(JavaSparkContext sc, String splitDirUri, EpochPlan plan, int partitions,
                                             Augmentation augmentation, LongAccumulator dataWaitNanos) {
-        SplitManifest manifest = SplitManifest.read(splitDirUri, sc.hadoopConfiguration());
-        SerializableConfiguration conf = new SerializableConfiguration(sc.hadoopConfiguration());
-        Normalization normalization = Normalization.of(manifest.spec());
-        List<String> files = plan.shardFiles();
-        String version = datasetVersion(splitDirUri, sc.hadoopConfiguration());
-        int slices = Math.max(1, partitions);
-        return sc.parallelize(plan.minibatches(), slices).mapPartitions(refs -> {
-            MinibatchReader reader = new MinibatchReader(files, conf.get(), normalization, augmentation, version);
-            PrefetchingIterator<DataSet> prefetched = new PrefetchingIterator<>(reader.iterator(refs), PREFETCH_DEPTH,
-                    dataWaitNanos == null ? nanos -> { } : dataWaitNanos::add, "minibatch-reader");
-            TaskContext task = TaskContext.get();
-            if (task != null) {
-                task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) context -> {
-                    prefetched.close();
-                    reader.close();
-                });
-            }
-            return prefetched;
-        });
+        return StreamedSplit.open(sc, splitDirUri).minibatches(plan, partitions, augmentation, dataWaitNanos);
     }
 
     /** As {@link #streamed(JavaSparkContext, String, EpochPlan, int, Augmentation, LongAccumulator)}, not measuring waits. */
     public static JavaRDD<DataSet> streamed(JavaSparkContext sc, String splitDirUri, EpochPlan plan, int partitions,
                                             Augmentation augmentation) {
         return streamed(sc, splitDirUri, plan, partitions, augmentation, null);
-    }
-
-    private static List<String> shardFiles(String splitDirUri, SplitManifest manifest) {
-        List<String> files = new ArrayList<>();
-        for (String shard : manifest.shards()) {
-            files.add(new Path(splitDirUri, shard).toString());
-        }
-        return files;
-    }
-
-    /** The manifest's modification time and length: a new preparation at the same path gives another version. */
-    private static String datasetVersion(String splitDirUri, Configuration conf) {
-        Path manifest = new Path(splitDirUri, SplitManifest.FILE_NAME);
-        try {
-            FileStatus status = HadoopFiles.fileSystem(manifest, conf).getFileStatus(manifest);
-            return status.getModificationTime() + ":" + status.getLen();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + manifest + ": " + e.getMessage(), e);
-        }
     }
 
     /** Driver-side, in file order, for evaluation and single-JVM training; reads one shard at a time. */

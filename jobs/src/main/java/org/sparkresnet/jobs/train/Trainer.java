@@ -9,6 +9,7 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.nd4j.linalg.dataset.DataSet;
 import org.sparkresnet.data.ShardedDataset;
+import org.sparkresnet.data.StreamedSplit;
 import org.sparkresnet.data.SplitManifest;
 import org.sparkresnet.data.fs.HadoopFiles;
 import org.sparkresnet.data.shard.Augmentation;
@@ -164,27 +165,31 @@ public final class Trainer {
      */
     static void fitEpoch(JavaSparkContext sc, SparkComputationGraph sparkNet, TrainingMaster<?, ?> master, TrainRequest request,
                          int epoch, TrainingProgress progress) {
-        String trainUri = splitUri(request, TRAIN_SPLIT);
-        EpochPlan plan = epochPlan(sc, request, epoch);
+        StreamedSplit split = StreamedSplit.open(sc, splitUri(request, TRAIN_SPLIT)); // the manifest, once for every round
+        EpochPlan plan = split.plan(request.batchSize(), epochSeed(request, epoch));
         Augmentation augmentation = request.augment().augmentation();
         LongAccumulator wait = progress.dataWaitNanos();
         if (master instanceof EveryBatchParameterAveragingTrainingMaster averaging) {
-            averaging.fitEpoch(sparkNet, plan, (round, partitions) -> ShardedDataset.streamed(sc, trainUri, round, partitions, augmentation, wait));
+            averaging.fitEpoch(sparkNet, plan, (round, partitions) -> split.minibatches(round, partitions, augmentation, wait));
         } else {
-            sparkNet.fit(ShardedDataset.streamed(sc, trainUri, plan, sharingPartitions(sc, plan, request), augmentation, wait));
+            sparkNet.fit(sharingMinibatches(sc, split, plan, request, wait));
         }
-    }
-
-    /** Epoch {@code epoch}'s (1-based) plan of the training split. */
-    public static EpochPlan epochPlan(JavaSparkContext sc, TrainRequest request, int epoch) {
-        return ShardedDataset.epochPlan(sc, splitUri(request, TRAIN_SPLIT), request.batchSize(), request.seed() + epoch);
     }
 
     /** The training split's minibatches for one epoch (1-based) as gradient sharing trains them; for tests and tools. */
     public static JavaRDD<DataSet> trainingMinibatches(JavaSparkContext sc, TrainRequest request, int epoch) {
-        EpochPlan plan = epochPlan(sc, request, epoch);
-        return ShardedDataset.streamed(sc, splitUri(request, TRAIN_SPLIT), plan, sharingPartitions(sc, plan, request),
-                request.augment().augmentation());
+        StreamedSplit split = StreamedSplit.open(sc, splitUri(request, TRAIN_SPLIT));
+        return sharingMinibatches(sc, split, split.plan(request.batchSize(), epochSeed(request, epoch)), request, null);
+    }
+
+    /** The plan's seed: the run's seed and the epoch (1-based), so a resumed run plans what the killed one would have. */
+    private static long epochSeed(TrainRequest request, int epoch) {
+        return request.seed() + epoch;
+    }
+
+    private static JavaRDD<DataSet> sharingMinibatches(JavaSparkContext sc, StreamedSplit split, EpochPlan plan, TrainRequest request,
+                                                       LongAccumulator wait) {
+        return split.minibatches(plan, sharingPartitions(sc, plan, request), request.augment().augmentation(), wait);
     }
 
     /**
