@@ -50,11 +50,15 @@ final class ImagePrepareJob {
     }
 
     static PrepareResult run(JavaSparkContext sc, PrepareRequest request, Consumer<String> progress) {
+        return run(sc, request, ImageTreeLister.list(request.inputDirUri(), request.imageSpec(), sc.hadoopConfiguration()), progress);
+    }
+
+    /** Prepares the files {@code tree} lists (all of the input's, or a subset with the full tree's classes). */
+    static PrepareResult run(JavaSparkContext sc, PrepareRequest request, ImageTree tree, Consumer<String> progress) {
         long started = System.nanoTime();
         ImageDatasetSpec spec = request.imageSpec();
         ImagePreprocessing preprocessing = request.imagePreprocessing();
         Configuration conf = sc.hadoopConfiguration();
-        ImageTree tree = ImageTreeLister.list(request.inputDirUri(), spec, conf);
         for (ImageSplitListing listing : tree.splits()) {
             progress.accept(String.format("%s: %,d image files in %d classes from %s%s", listing.split(), listing.files().size(),
                     tree.classIds().size(), listing.sourceUri(),

@@ -69,6 +69,21 @@ public final class PrepareJob {
         return new PrepareResult(spec.name(), output.toString(), results, secondsSince(started));
     }
 
+    /**
+     * Prepares exactly the image files {@code tree} lists, with its classes: a listing of the request's input by
+     * {@link org.sparkresnet.data.image.ImageTreeLister}, possibly cut down to the files not prepared before (a folder
+     * dataset that grows), whose classes stay those of the whole input so that labels mean the same in every batch.
+     * Splits are written and committed as by {@link #run}.
+     */
+    public static PrepareResult runImages(JavaSparkContext sc, PrepareRequest unqualified, org.sparkresnet.data.image.ImageTree tree,
+                                          Consumer<String> progress) {
+        PrepareRequest request = unqualified.qualified(sc.hadoopConfiguration());
+        if (!request.isImageDataset()) {
+            throw new IllegalArgumentException("runImages prepares image datasets, not " + request.dataset());
+        }
+        return ImagePrepareJob.run(sc, request, tree, progress);
+    }
+
     /** Finds and checks every split's IDX files (headers, lengths, labels); throws {@link DataPrepException} naming what is wrong. */
     public static List<IdxSplitSource> checkInputs(PrepareRequest request, Configuration conf) {
         DatasetSpec spec = request.spec();

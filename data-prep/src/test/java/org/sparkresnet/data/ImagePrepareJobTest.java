@@ -151,6 +151,37 @@ class ImagePrepareJobTest {
     }
 
     @Test
+    void preparesOnlyTheFilesOfAListedSubsetWithTheWholeTreesClasses() throws Exception {
+        Path input = TestImageTrees.mixedClassFolders(dir.resolve("in"));
+        String output = dir.resolve("out").toUri().toString();
+        org.sparkresnet.data.image.ImageTree tree = org.sparkresnet.data.image.ImageTreeLister.list(input.toUri().toString(),
+                org.sparkresnet.data.image.ImageDatasetSpec.byName("folder"), sc.hadoopConfiguration());
+        // only the fox images of train and the dog images of val, as if the rest had been prepared before
+        List<org.sparkresnet.data.image.ImageSplitListing> subset = new ArrayList<>();
+        for (org.sparkresnet.data.image.ImageSplitListing listing : tree.splits()) {
+            int keep = listing.split().equals("train") ? 2 : 1;
+            subset.add(new org.sparkresnet.data.image.ImageSplitListing(listing.split(), listing.sourceUri(),
+                    listing.files().stream().filter(f -> f.label() == keep).toList(), listing.problems(), listing.ignoredFiles()));
+        }
+        PrepareResult result = PrepareJob.runImages(sc, request("folder", input, output, 2, false, 0, false),
+                new org.sparkresnet.data.image.ImageTree(tree.classIds(), tree.labelNames(), subset), line -> { });
+
+        SplitManifest train = SplitManifest.read(result.split("train").splitDirUri(), sc.hadoopConfiguration());
+        SplitManifest test = SplitManifest.read(result.split("test").splitDirUri(), sc.hadoopConfiguration());
+        assertArrayEquals(new long[] {0, 0, 3}, train.countsPerClass());
+        assertArrayEquals(new long[] {0, 2, 0}, test.countsPerClass());
+        assertEquals(List.of("cat", "dog", "fox"), train.classIds());
+        assertEquals(2, train.shards().size());
+        DataSet read = ShardedDataset.localIterator(result.split("train").splitDirUri(), sc.hadoopConfiguration(), 8).next();
+        assertEquals(3, read.numExamples());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(2, read.getLabels().getRow(i).argMax().getInt(0), "every example labelled fox");
+        }
+        assertThrows(IllegalArgumentException.class, () -> PrepareJob.runImages(sc,
+                new PrepareRequest("mnist", input.toUri().toString(), output, 2, false, 0), tree, line -> { }));
+    }
+
+    @Test
     void truncatedJpegFailsTheRunNamingTheFileAndCommitsNothing() throws Exception {
         Path input = TestImageTrees.mixedClassFolders(dir.resolve("in"));
         byte[] jpeg = Files.readAllBytes(input.resolve("train/cat/c1.jpg"));
