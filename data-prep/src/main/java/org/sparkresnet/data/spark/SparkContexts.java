@@ -8,7 +8,8 @@ import org.sparkresnet.runtime.JvmFlags;
  * Creates the SparkContext every job uses. spark-submit's --master (which arrives as the system property
  * spark.master) wins; a job's own --master comes next; local[*] is the default so a job runs out of the box.
  * Executors get the project's JVM flags (see {@link JvmFlags}) in front of whatever the user set, and ND4J threads
- * to match the cores each worker has (see {@link ExecutorThreads}).
+ * to match the cores each worker has (see {@link ExecutorThreads}) and containers sized for ND4J's off-heap memory
+ * (see {@link ExecutorMemory}).
  */
 public final class SparkContexts {
     public static final String DEFAULT_MASTER = "local[*]";
@@ -25,6 +26,7 @@ public final class SparkContexts {
         if (!conf.contains("spark.master")) {
             conf.setMaster(masterOption == null || masterOption.isBlank() ? DEFAULT_MASTER : masterOption);
         }
+        ExecutorMemory.apply(conf);
         String flags = JvmFlags.asString();
         String userExecutorOptions = conf.get("spark.executor.extraJavaOptions", "");
         if (!userExecutorOptions.contains(flags)) {
@@ -45,6 +47,8 @@ public final class SparkContexts {
 
     public static JavaSparkContext create(String appName, String masterOption, ExecutorThreads threads) {
         JvmFlags.applySystemPropertiesIfAbsent();
-        return new JavaSparkContext(conf(appName, masterOption, threads));
+        SparkConf conf = conf(appName, masterOption, threads);
+        ExecutorMemory.describe(conf).ifPresent(System.err::println);
+        return new JavaSparkContext(conf);
     }
 }
