@@ -221,8 +221,12 @@ class KubernetesFilesTest {
         assertTrue(tolerations.stream().anyMatch(t -> GPU.equals(t.getKey())), "the template's toleration survives Spark's steps");
         assertFalse(executor.pod().getSpec().getNodeSelector().isEmpty(), "the template's node selector survives Spark's steps");
         SparkConf conf = resolvedConf(GPU_DEFAULTS);
-        ResourceProfile profile = ResourceProfile$.MODULE$.reInitDefaultProfile(conf);
-        assertEquals(1, profile.maxTasksPerExecutor(conf), "one training task per GPU executor");
+        try {
+            ResourceProfile profile = ResourceProfile$.MODULE$.reInitDefaultProfile(conf);
+            assertEquals(1, profile.maxTasksPerExecutor(conf), "one training task per GPU executor");
+        } finally {
+            ResourceProfile$.MODULE$.clearDefaultProfile();
+        }
     }
 
     /** Builds executor 1's pod as the driver would, after the job's own executor-memory policy ran on the conf. */

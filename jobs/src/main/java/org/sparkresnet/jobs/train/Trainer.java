@@ -94,7 +94,8 @@ public final class Trainer {
             out.printf("resuming after epoch %d of %d from %s%n", start.epochsDone(), request.epochs(), checkpoints.dir());
         }
 
-        TrainingMaster<?, ?> master = TrainingMasters.forRequest(request, sc.master(), trainingWorkers(sc, request));
+        TrainingMaster<?, ?> master = TrainingMasters.forRequest(request, sc.master(), sc.getConf().get("spark.driver.host", null),
+                trainingWorkers(sc, request));
         SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net, master);
         TrainingProgress progress = new TrainingProgress(sc);
         SharingEpochCounter epochCounter = new SharingEpochCounter();

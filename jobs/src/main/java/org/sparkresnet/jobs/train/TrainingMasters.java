@@ -13,6 +13,10 @@ import org.sparkresnet.jobs.dl4jfix.EveryBatchParameterAveragingTrainingMaster;
 import org.sparkresnet.jobs.dl4jfix.KeepPartitionsRepartitioner;
 import org.sparkresnet.jobs.dl4jfix.StreamingSharedTrainingMaster;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Map;
+
 /**
  * Maps the training settings to a dl4j-spark TrainingMaster. Both modes train on the RDD's minibatches directly
  * ({@link RDDTrainingApproach#Direct}: the default, Export, first writes every minibatch to a temporary directory,
@@ -32,10 +36,40 @@ public final class TrainingMasters {
      * {@code workers} (the training workers) shares out a budget threshold.
      */
     public static TrainingMaster<?, ?> forRequest(TrainRequest request, String sparkMaster, int workers) {
+        return forRequest(request, sparkMaster, null, workers);
+    }
+
+    /** As {@link #forRequest(TrainRequest, String, int)}, with the driver's host as Spark has it (spark.driver.host). */
+    public static TrainingMaster<?, ?> forRequest(TrainRequest request, String sparkMaster, String driverHost, int workers) {
         return switch (request.mode()) {
             case AVERAGING -> parameterAveraging(request);
-            case SHARING -> gradientSharing(request, sparkMaster, workers);
+            case SHARING -> gradientSharing(request, controllerAddress(request.sharing(), sparkMaster, driverHost, System.getenv()), workers);
         };
+    }
+
+    /**
+     * The driver's address that executors send their updates to: --controller-address when given; 127.0.0.1 when the
+     * master runs everything on this machine; null (dl4j-spark then chooses) when one of DL4J's own ways is set up
+     * (SPARK_PUBLIC_DNS, --network-mask, DL4J_VOID_IP); otherwise the address of spark.driver.host, which the executors
+     * already reach the driver at. dl4j-spark alone gave up there ("Can't get Spark Master local address"), which is
+     * what happened to every cluster-mode run without extra settings.
+     */
+    public static String controllerAddress(SharingSettings s, String sparkMaster, String driverHost, Map<String, String> env) {
+        if (s.controllerAddress() != null) {
+            return s.controllerAddress();
+        }
+        if (sparkMaster != null && sparkMaster.startsWith("local")) {
+            return LOOPBACK;
+        }
+        if (env.get("SPARK_PUBLIC_DNS") != null || s.networkMask() != null || env.get("DL4J_VOID_IP") != null || driverHost == null) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(driverHost).getHostAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("spark.driver.host '" + driverHost + "' does not resolve; give gradient sharing the"
+                    + " driver's IP with --controller-address", e);
+        }
     }
 
     /** Parameter averaging that trains on every minibatch (see {@link EveryBatchParameterAveragingTrainingMaster}). */
@@ -61,14 +95,12 @@ public final class TrainingMasters {
      * fit, because a second SharedTrainingMaster in a JVM tears down and relaunches the JVM-wide parameter server.
      */
     public static SharedTrainingMaster gradientSharing(TrainRequest request, String sparkMaster) {
-        return gradientSharing(request, sparkMaster, 1);
+        return gradientSharing(request, controllerAddress(request.sharing(), sparkMaster, null, System.getenv()), 1);
     }
 
-    /** As {@link #gradientSharing(TrainRequest, String)} for {@code workers} training workers (for the budget threshold). */
-    public static SharedTrainingMaster gradientSharing(TrainRequest request, String sparkMaster, int workers) {
+    /** Gradient sharing to the given controller address for {@code workers} training workers (for the budget threshold). */
+    private static SharedTrainingMaster gradientSharing(TrainRequest request, String controller, int workers) {
         SharingSettings s = request.sharing();
-        String controller = s.controllerAddress() != null ? s.controllerAddress()
-                : sparkMaster != null && sparkMaster.startsWith("local") ? LOOPBACK : null;
         VoidConfiguration voidConf = VoidConfiguration.builder()
                 .portSupplier(new PerExecutorPortSupplier(s.aeronPort()))
                 .controllerAddress(controller)
