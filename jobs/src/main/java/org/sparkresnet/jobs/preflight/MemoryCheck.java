@@ -1,6 +1,7 @@
 package org.sparkresnet.jobs.preflight;
 
 import org.bytedeco.javacpp.Pointer;
+import org.sparkresnet.data.spark.ExecutorMemory;
 
 import java.io.Serializable;
 
@@ -48,13 +49,14 @@ public final class MemoryCheck {
         long overhead = budget.overheadBytes();
         long neededOverhead = facts.offHeapCapBytes() + JVM_NATIVE_ALLOWANCE;
         String raise = "raise spark.executor.memoryOverhead to at least " + mibSetting(neededOverhead)
-                + " (the off-heap cap plus " + mib(JVM_NATIVE_ALLOWANCE) + " for the JVM's own native memory)";
+                + " (the off-heap cap plus " + mib(JVM_NATIVE_ALLOWANCE) + " for the JVM's own native memory), or leave it unset: jobs then size it";
         long smallerCap = overhead - JVM_NATIVE_ALLOWANCE;
         String lower = smallerCap >= 64 * ContainerBudget.MIB
-                ? ", or lower -Dorg.bytedeco.javacpp.maxbytes to " + smallerCap / ContainerBudget.MIB + "m or less (RESNET_OFFHEAP for bin/resnet-submit)" : "";
+                ? ", or lower the off-heap cap to " + smallerCap / ContainerBudget.MIB + "m or less (--conf " + ExecutorMemory.OFF_HEAP_KEY
+                + ", which jobs pass to executors as -Dorg.bytedeco.javacpp.maxbytes; RESNET_EXECUTOR_OFFHEAP for bin/resnet-submit)" : "";
         if (facts.offHeapCapBytes() <= 0) {
             return Check.fail(where, NAME, found + container + ": ND4J's native memory is not capped",
-                    "set -Dorg.bytedeco.javacpp.maxbytes (RESNET_OFFHEAP for bin/resnet-submit) to what the overhead can hold, "
+                    "cap it with --conf " + ExecutorMemory.OFF_HEAP_KEY + " (it becomes -Dorg.bytedeco.javacpp.maxbytes) at what the overhead can hold, "
                             + Math.max(64, smallerCap / ContainerBudget.MIB) + "m here, or raise spark.executor.memoryOverhead");
         }
         if (facts.offHeapCapBytes() > overhead) {

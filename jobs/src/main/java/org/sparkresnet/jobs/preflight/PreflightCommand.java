@@ -82,6 +82,10 @@ public final class PreflightCommand implements Callable<Integer> {
         String masterUrl = new SparkConf().get("spark.master", master == null ? SparkContexts.DEFAULT_MASTER : master);
         try {
             sc = SparkContexts.create("resnet-preflight", master);
+        } catch (IllegalArgumentException e) {
+            // settings the job itself would refuse at start (ExecutorMemory: an overhead a container cannot hold)
+            checks.add(Check.fail(DRIVER, "settings", e.getMessage(), "change the setting named in the detail; train would stop here too"));
+            return finish(new PreflightReport(masterUrl, mode, checks), null);
         } catch (RuntimeException e) {
             checks.add(Check.fail(DRIVER, "master", "cannot start the Spark application on " + masterUrl + ": " + NativeCheck.oneLine(e),
                     "check --master (spark://HOST:7077, yarn, k8s://https://HOST:PORT, local[N]) and that the cluster manager is"

@@ -38,7 +38,7 @@ class MemoryCheckTest {
         assertTrue(check.detail().contains("larger than the overhead"), check.detail());
         // 4096 MiB cap + 384 MiB for the JVM; or a cap of 1024 - 384 MiB
         assertTrue(check.advice().contains("spark.executor.memoryOverhead to at least 4480m"), check.advice());
-        assertTrue(check.advice().contains("-Dorg.bytedeco.javacpp.maxbytes to 640m or less"), check.advice());
+        assertTrue(check.advice().contains("lower the off-heap cap to 640m or less (--conf spark.resnet.executor.offHeap"), check.advice());
     }
 
     @Test
