@@ -34,6 +34,11 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         // Before any ND4J class loads: select the fast native build and layer helpers when the launcher did not.
         JvmFlags.applySystemPropertiesIfAbsent();
-        System.exit(commandLine().execute(args));
-    }
+        int code = commandLine().execute(args);
+        // In YARN cluster mode this runs inside Spark's ApplicationMaster, which reports any System.exit, even 0, as FAILED
+        // ("Shutdown hook called before final status was reported"): a job that succeeded returns, and the AM exits for it.
+        boolean yarnCluster = "yarn".equals(System.getProperty("spark.master")) && "cluster".equals(System.getProperty("spark.submit.deployMode"));
+        if (code != 0 || !yarnCluster) {
+            System.exit(code);
+        }
 }
