@@ -41,4 +41,5 @@ public final class Main implements Runnable {
         if (code != 0 || !yarnCluster) {
             System.exit(code);
         }
+    }
 }
