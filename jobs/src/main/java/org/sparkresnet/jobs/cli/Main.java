@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
         description = "Distributed ResNet training on Apache Spark.",
         subcommands = {PrepareCommand.class, TrainCommand.class, EvaluateCommand.class, SummaryCommand.class,
                 ModelBenchmark.class, BenchmarkPrepareCommand.class, InputBenchmarkCommand.class, TrainingBenchmarkCommand.class,
-                DataPathBenchmarkCommand.class, ScalingBenchmarkCommand.class, org.sparkresnet.jobs.preflight.PreflightCommand.class, CommandLine.HelpCommand.class})
+                DataPathBenchmarkCommand.class, ScalingBenchmarkCommand.class, org.sparkresnet.jobs.preflight.PreflightCommand.class, org.sparkresnet.jobs.nightly.NightlyCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
