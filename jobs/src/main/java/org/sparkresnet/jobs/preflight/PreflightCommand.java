@@ -169,6 +169,11 @@ public final class PreflightCommand implements Callable<Integer> {
                                 "fix the driver's aeron-udp check first"));
                     }
                 }
+                Check filePaths = StorageCheck.localPathsAcrossHosts(DRIVER, dataUri, outputUri, driverHost,
+                        targets.stream().map(ExecutorRef::host).toList());
+                if (filePaths != null) {
+                    checks.add(filePaths);
+                }
                 for (Map.Entry<ExecutorRef, String> missing : outcome.missing().entrySet()) {
                     checks.add(Check.fail(missing.getKey().label(), "probe", "no report: " + missing.getValue(),
                             "look at this executor's log (Spark UI, Executors tab); rerun preflight, with a longer --task-timeout"

@@ -116,6 +116,27 @@ public final class StorageCheck {
         }
     }
 
+    /**
+     * A warning when a {@code file:} URI is used while executors run on other machines than the driver: each machine then
+     * reads and writes its own disk, which works only when the same files are at the same path everywhere (a shared mount).
+     */
+    static Check localPathsAcrossHosts(String where, String dataUri, String outputUri, String driverHost, List<String> executorHosts) {
+        List<String> local = new ArrayList<>();
+        for (String uri : List.of(dataUri, outputUri)) {
+            if ("file".equals(new Path(uri).toUri().getScheme())) {
+                local.add(uri);
+            }
+        }
+        List<String> others = executorHosts.stream().filter(h -> !h.equals(driverHost)).distinct().toList();
+        if (local.isEmpty() || others.isEmpty()) {
+            return null;
+        }
+        return Check.warn(where, "file-paths", String.join(" and ", local) + " name each machine's own disk, and executors run on "
+                        + others.size() + " other machine(s) than the driver (" + driverHost + ")",
+                "use hdfs://, s3a:// or a folder mounted at the same path on every machine (NFS), so that all read the same data"
+                        + " and the driver sees what executors write");
+    }
+
     /** The output itself when it exists (or on an object store), else its nearest existing ancestor. */
     private static Path probeDirectory(FileSystem fs, Path output) throws IOException {
         if (OBJECT_STORES.contains(String.valueOf(fs.getUri().getScheme()))) {

@@ -108,4 +108,13 @@ class StorageCheckTest {
         assertEquals(Check.Status.FAIL, check.status());
         assertTrue(check.detail().contains("is a file, not a folder"), check.detail());
     }
+
+    @Test
+    void fileUrisWarnOnlyWhenExecutorsRunOnOtherMachines() {
+        assertEquals(null, StorageCheck.localPathsAcrossHosts("driver", "file:/d", "file:/o", "h1", List.of("h1", "h1")));
+        assertEquals(null, StorageCheck.localPathsAcrossHosts("driver", "hdfs://nn/d", "s3a://b/o", "h1", List.of("h2")));
+        Check check = StorageCheck.localPathsAcrossHosts("driver", "hdfs://nn/d", "file:/o", "h1", List.of("h1", "h2", "h3"));
+        assertEquals(Check.Status.WARN, check.status());
+        assertTrue(check.detail().startsWith("file:/o name each machine's own disk, and executors run on 2 other"), check.detail());
+    }
 }
