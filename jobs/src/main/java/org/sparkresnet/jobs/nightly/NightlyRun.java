@@ -91,7 +91,12 @@ final class NightlyRun {
         long started = System.nanoTime();
         NightlyData.Prepared data = new NightlyData(sc, files, layout, settings, log).prepare(attemptDir, settings.date());
         summary.duration("prepare", started);
-        summary.put("prepare", Map.of("mode", data.mode(), "reason", data.reason(), "newImages", data.newImages(), "batches", data.batches()));
+        Map<String, Object> prepared = new LinkedHashMap<>();
+        prepared.put("mode", data.mode());
+        prepared.put("newImages", data.newImages());
+        prepared.put("reason", data.reason());
+        prepared.put("batches", data.batches());
+        summary.put("prepare", prepared);
         summary.put("trainImages", data.trainImages());
         summary.put("testImages", data.testImages());
 
@@ -201,8 +206,9 @@ final class NightlyRun {
         }
         Path attemptJson = new Path(layout.attempt(settings.date(), newest), "attempt.json");
         if (newest > 0 && !settings.force()) {
+            // compared as read back from text: 42 as a long and 42 as read are different nodes
             Optional<String> recorded = files.read(attemptJson);
-            if (recorded.isPresent() && JSON.readTree(recorded.get()).path("settings").equals(JSON.valueToTree(settings.fingerprint()))) {
+            if (recorded.isPresent() && JSON.readTree(recorded.get()).path("settings").equals(JSON.readTree(JSON.writeValueAsString(settings.fingerprint())))) {
                 log.accept("resuming the unfinished attempt " + newest + " of dt=" + settings.date() + " (same settings)");
                 return newest;
             }

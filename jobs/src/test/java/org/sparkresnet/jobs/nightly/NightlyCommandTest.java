@@ -43,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The nightly command end to end on Spark local[2], through the CLI as a scheduler calls it, on a generated folder
  * dataset of three classes of small JPEGs that grows between nights: night 1 prepares everything and is promoted, a
  * rerun is a no-op, night 2 prepares only the new images and moves latest, a truncated JPEG fails night 3 with the
- * bad-data code, a tolerance that cannot be met fails night 4's gate, a live lock refuses night 5 and a dead
+ * bad-data code and its rerun resumes the attempt once the data is fixed, a tolerance that cannot be met fails night 4's gate, a live lock refuses night 5 and a dead
  * process's lock is taken over, and retention keeps two dates.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -218,7 +218,15 @@ class NightlyCommandTest {
         assertEquals(latestBefore, Files.readString(root.resolve("latest.json")));
         assertFalse(Files.exists(dateDir("2024-05-03").resolve("_SUCCESS")));
         assertEquals("bad-data", JSON.readTree(Files.readString(dateDir("2024-05-03").resolve("summary.json"))).path("status").asText());
-        Files.delete(bad);
+
+        Files.delete(bad); // the data is fixed: the rerun resumes the unfinished attempt, its data stage from scratch
+        Night rerun = night("2024-05-03", "--gate-tolerance", "1");
+        assertEquals(0, rerun.exit(), rerun.stderr());
+        assertTrue(rerun.stdout().contains("resuming the unfinished attempt 1 of dt=2024-05-03"), rerun.stdout());
+        assertEquals(1, rerun.summary().path("attempt").asInt());
+        assertEquals("incremental", rerun.summary().path("prepare").path("mode").asText());
+        assertEquals(0, rerun.summary().path("prepare").path("newImages").asLong());
+        assertEquals(Set.of("_SUCCESS", "summary.json", "attempt-1"), names(dateDir("2024-05-03")));
     }
 
     @Test
@@ -230,11 +238,11 @@ class NightlyCommandTest {
         JsonNode s = night.summary();
         assertEquals("gate-failed", s.path("status").asText());
         assertEquals("failed", s.path("gate").asText());
-        assertEquals("incremental", s.path("prepare").path("mode").asText(), "built on night 2, the newest completed date");
+        assertEquals("incremental", s.path("prepare").path("mode").asText(), "built on night 3, the newest completed date");
         assertEquals(0, s.path("prepare").path("newImages").asLong());
         assertTrue(s.has("latestAccuracy"));
         assertEquals(latestBefore, Files.readString(root.resolve("latest.json")));
-        assertTrue(s.path("latest").asText().contains("dt=2024-05-02"));
+        assertTrue(s.path("latest").asText().contains("dt=2024-05-03"));
         assertEquals("gate-failed", JSON.readTree(Files.readString(dateDir("2024-05-04").resolve("_SUCCESS"))).path("status").asText());
         assertEquals("skipped", night("2024-05-04").summary().path("status").asText());
     }
