@@ -20,16 +20,16 @@ public final class AeronAddresses {
     }
 
     /**
-     * The driver's address as executors reach it, or null when train could not determine it either.
+     * The driver's address as executors reach it, or null when train could not determine it either: train's own choice
+     * ({@link TrainingMasters#controllerAddress}), else what dl4j-spark's SharedTrainingMaster picks from
+     * SPARK_PUBLIC_DNS, the network mask or DL4J_VOID_IP.
      *
      * @throws IllegalStateException when --network-mask matches no interface of the driver
      */
-    public static String controller(SharingSettings sharing, String master, Map<String, String> env) {
-        if (sharing.controllerAddress() != null) {
-            return sharing.controllerAddress();
-        }
-        if (master != null && master.startsWith("local")) {
-            return LOOPBACK;
+    public static String controller(SharingSettings sharing, String master, String driverHost, Map<String, String> env) {
+        String trains = TrainingMasters.controllerAddress(sharing, master, driverHost, env);
+        if (trains != null) {
+            return trains;
         }
         String publicDns = env.get("SPARK_PUBLIC_DNS");
         if (publicDns != null) {

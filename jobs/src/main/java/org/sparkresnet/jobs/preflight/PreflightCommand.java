@@ -132,8 +132,8 @@ public final class PreflightCommand implements Callable<Integer> {
             checks.add(ShmCheck.evaluate(DRIVER, ShmCheck.aeronParent(),
                     ShmCheck.requiredBytes(true, Math.max(targets.size(), expected.count()), ShmCheck.termBufferBytes())));
             try {
-                driverAddress = AeronAddresses.controller(sharingSettings, masterUrl, System.getenv());
-            } catch (IllegalStateException e) {
+                driverAddress = AeronAddresses.controller(sharingSettings, masterUrl, sc.getConf().get("spark.driver.host", null), System.getenv());
+            } catch (IllegalStateException | IllegalArgumentException e) {
                 checks.add(AeronUdpCheck.driverNotBound(DRIVER, "?", sharingSettings.aeronPort(), e.getMessage()));
             }
             if (driverAddress == null && checks.stream().noneMatch(c -> c.name().equals(AeronUdpCheck.NAME))) {

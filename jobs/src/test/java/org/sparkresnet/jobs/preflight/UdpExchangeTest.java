@@ -91,10 +91,11 @@ class UdpExchangeTest {
     @Test
     void addressesAsTrainChoosesThem() {
         var defaults = org.sparkresnet.jobs.train.SharingSettings.defaults();
-        assertEquals(LOOPBACK, AeronAddresses.controller(defaults, "local-cluster[2,1,1024]", java.util.Map.of()));
-        assertEquals("10.1.2.3", AeronAddresses.controller(defaults, "yarn", java.util.Map.of("DL4J_VOID_IP", "10.1.2.3")));
-        assertNull(AeronAddresses.controller(defaults, "yarn", java.util.Map.of()), "train could not tell either");
-        assertEquals("10.0.0.9", AeronAddresses.controller(defaults.withControllerAddress("10.0.0.9"), "yarn", java.util.Map.of()));
+        assertEquals(LOOPBACK, AeronAddresses.controller(defaults, "local-cluster[2,1,1024]", null, java.util.Map.of()));
+        assertEquals("10.1.2.3", AeronAddresses.controller(defaults, "yarn", "10.9.9.9", java.util.Map.of("DL4J_VOID_IP", "10.1.2.3")));
+        assertNull(AeronAddresses.controller(defaults, "yarn", null, java.util.Map.of()), "train could not tell either");
+        assertEquals("10.1.2.3", AeronAddresses.controller(defaults, "yarn", "10.1.2.3", java.util.Map.of()), "spark.driver.host, as train");
+        assertEquals("10.0.0.9", AeronAddresses.controller(defaults.withControllerAddress("10.0.0.9"), "yarn", null, java.util.Map.of()));
         assertEquals(LOOPBACK, AeronAddresses.executor(null, java.util.Map.of()), "dl4j's fallback");
         assertEquals("10.1.2.4", AeronAddresses.executor(null, java.util.Map.of("DL4J_VOID_IP", "10.1.2.4")));
     }
