@@ -24,6 +24,13 @@ final class LocalCluster {
     }
 
     static JavaSparkContext start(String appName, int executors, int memoryPerExecutorMb) {
+        layOutSparkHome();
+        SparkConf conf = LocalClusterSpark.conf(appName, executors, memoryPerExecutorMb);
+        return new JavaSparkContext(conf);
+    }
+
+    /** Fills $SPARK_HOME (target/spark-home, set by failsafe) for local-cluster: jars/ is the build's target/lib. */
+    static void layOutSparkHome() {
         Path target = Path.of(System.getProperty("deploy.target", "target"));
         Path sparkHome = Path.of(System.getenv("SPARK_HOME"));
         try {
@@ -37,8 +44,6 @@ final class LocalCluster {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot lay out SPARK_HOME at " + sparkHome, e);
         }
-        SparkConf conf = LocalClusterSpark.conf(appName, executors, memoryPerExecutorMb);
-        return new JavaSparkContext(conf);
     }
 
     /**

@@ -6,20 +6,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkresnet.jobs.cli.Main;
+import org.sparkresnet.jobs.preflight.ReadOnlyFolder;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.DatagramSocket;
-import java.net.InetSocketAddress;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -45,14 +41,14 @@ class LocalClusterPreflightIT {
 
     @Test
     void reportsEachProblemOnTheDriverAndOnBothExecutors() throws Exception {
-        layOutSparkHome();
+        LocalCluster.layOutSparkHome();
         property("spark.executor.memoryOverhead", "384m"); // the executors' off-heap cap is their 1 GiB heap
         String data = work.resolve("no-such-data").toUri().toString();
-        int aeronPort = freePortRange(3);
+        int aeronPort = FreeUdpPorts.range(3);
         Path readOnly = Files.createDirectories(work.resolve("read-only"));
         Path json = work.resolve("report.json");
         Run run;
-        try (ReadOnly ignored = ReadOnly.make(readOnly)) {
+        try (ReadOnlyFolder ignored = new ReadOnlyFolder(readOnly)) {
             run = preflight("--master", MASTER, "--data", data, "--output", readOnly.toString(), "--mode", "sharing",
                     "--aeron-port", String.valueOf(aeronPort), "--json", json.toString());
         }
@@ -87,7 +83,7 @@ class LocalClusterPreflightIT {
 
     @Test
     void passesWithPreparedDataAndASizedContainer() throws Exception {
-        layOutSparkHome();
+        LocalCluster.layOutSparkHome();
         Path data = work.resolve("data");
         assertEquals(0, Main.commandLine().execute("prepare", "--dataset", "fashion-mnist", "--input", LocalCluster.FASHION_MNIST.toString(),
                 "--output", data.toString(), "--limit", "256", "--master", "local[1]"));
@@ -102,16 +98,6 @@ class LocalClusterPreflightIT {
      * SPARK_HOME for the executor JVMs, as LocalCluster lays it out: jars/ is the build's target/lib, RELEASE marks a
      * binary distribution (preflight starts its own context, so LocalCluster.start, which starts one, does not fit).
      */
-    private static void layOutSparkHome() throws IOException {
-        Path target = Path.of(System.getProperty("deploy.target", "target"));
-        Path sparkHome = Files.createDirectories(Path.of(System.getenv("SPARK_HOME")));
-        Path jars = sparkHome.resolve("jars");
-        if (!Files.exists(jars)) {
-            Files.createSymbolicLink(jars, target.resolve("lib").toAbsolutePath());
-        }
-        Files.writeString(sparkHome.resolve("RELEASE"), "Spark 3.5 (spark-resnet test distribution)\n");
-    }
-
     private void property(String key, String value) {
         System.setProperty(key, value);
         properties.add(key);
@@ -161,63 +147,5 @@ class LocalClusterPreflightIT {
             }
         }
         return null;
-    }
-
-    /** A base port with the next {@code count - 1} free too on loopback (the driver's and the executors' Aeron ports). */
-    private static int freePortRange(int count) {
-        Random random = new Random();
-        for (int attempt = 0; attempt < 100; attempt++) {
-            int base = 41000 + random.nextInt(8000);
-            List<DatagramSocket> sockets = new ArrayList<>();
-            try {
-                for (int i = 0; i < count; i++) {
-                    sockets.add(new DatagramSocket(new InetSocketAddress("127.0.0.1", base + i)));
-                }
-                return base;
-            } catch (SocketException e) {
-                // taken: try another
-            } finally {
-                sockets.forEach(DatagramSocket::close);
-            }
-        }
-        throw new IllegalStateException("no " + count + " free consecutive UDP ports");
-    }
-
-    /** A folder nobody can write into, root included (mode 555, and chattr +i where root ignores the mode). */
-    private static final class ReadOnly implements AutoCloseable {
-        private final Path dir;
-        private final boolean immutable;
-
-        private ReadOnly(Path dir, boolean immutable) {
-            this.dir = dir;
-            this.immutable = immutable;
-        }
-
-        static ReadOnly make(Path dir) throws IOException, InterruptedException {
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-xr-xr-x"));
-            boolean immutable = false;
-            if (writable(dir)) {
-                immutable = new ProcessBuilder("chattr", "+i", dir.toString()).inheritIO().start().waitFor() == 0;
-            }
-            org.junit.jupiter.api.Assumptions.assumeFalse(writable(dir), "cannot make a folder read-only for this user here");
-            return new ReadOnly(dir, immutable);
-        }
-
-        private static boolean writable(Path dir) {
-            try {
-                Files.delete(Files.createTempFile(dir, "w", ".tmp"));
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
-        }
-
-        @Override
-        public void close() throws IOException, InterruptedException {
-            if (immutable) {
-                new ProcessBuilder("chattr", "-i", dir.toString()).inheritIO().start().waitFor();
-            }
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        }
     }
 }

@@ -91,7 +91,8 @@ class StandaloneClusterIT {
     @Order(2)
     void clusterModeTrainsByGradientSharingAndEvaluates() throws IOException {
         StockSpark.Outcome train = submit("cluster", "train-sharing", List.of("train", "--data", root + "/data",
-                "--output", root + "/sharing", "--model", "resnet20", "--epochs", "1", "--batch", "32", "--mode", "sharing"));
+                "--output", root + "/sharing", "--model", "resnet20", "--epochs", "1", "--batch", "32", "--mode", "sharing",
+                "--aeron-port", String.valueOf(FreeUdpPorts.range(3))));
         assertDriverFinished(train);
         assertModelLoads(root + "/sharing/model.zip");
 

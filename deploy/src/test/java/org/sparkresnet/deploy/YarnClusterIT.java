@@ -114,7 +114,7 @@ class YarnClusterIT {
 
     private static List<String> train(String data, String output, String mode) {
         return List.of("train", "--data", data, "--output", output, "--model", "resnet20", "--epochs", "1", "--batch", "32",
-                "--lr", "0.002", "--mode", mode, "--progress-seconds", "5");
+                "--lr", "0.002", "--mode", mode, "--progress-seconds", "5", "--aeron-port", String.valueOf(FreeUdpPorts.range(3)));
     }
 
     /**

@@ -5,6 +5,8 @@ import org.sparkresnet.data.benchmark.BenchmarkPrepareCommand;
 import org.sparkresnet.data.benchmark.InputBenchmarkCommand;
 import org.sparkresnet.jobs.bench.DataPathBenchmarkCommand;
 import org.sparkresnet.jobs.bench.TrainingBenchmarkCommand;
+import org.sparkresnet.jobs.nightly.NightlyCommand;
+import org.sparkresnet.jobs.preflight.PreflightCommand;
 import org.sparkresnet.jobs.scaling.ScalingBenchmarkCommand;
 import org.sparkresnet.model.bench.ModelBenchmark;
 import org.sparkresnet.model.SummaryCommand;
@@ -17,7 +19,8 @@ import picocli.CommandLine.Command;
         description = "Distributed ResNet training on Apache Spark.",
         subcommands = {PrepareCommand.class, TrainCommand.class, EvaluateCommand.class, SummaryCommand.class,
                 ModelBenchmark.class, BenchmarkPrepareCommand.class, InputBenchmarkCommand.class, TrainingBenchmarkCommand.class,
-                DataPathBenchmarkCommand.class, ScalingBenchmarkCommand.class, org.sparkresnet.jobs.preflight.PreflightCommand.class, org.sparkresnet.jobs.nightly.NightlyCommand.class, CommandLine.HelpCommand.class})
+                DataPathBenchmarkCommand.class, ScalingBenchmarkCommand.class, PreflightCommand.class, NightlyCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -10,12 +10,13 @@ import java.nio.file.attribute.PosixFilePermissions;
 /**
  * A folder nobody may write into, also not root (CI runs as root, which file modes do not stop): mode 555, and where
  * that is not enough the immutable attribute (chattr +i). {@link #close()} makes it writable again for the clean-up.
+ * Skips the calling test (an assumption) where neither works. deploy's ITs use it too (jobs' test jar).
  */
-final class ReadOnlyFolder implements AutoCloseable {
+public final class ReadOnlyFolder implements AutoCloseable {
     private final Path dir;
     private boolean immutable;
 
-    ReadOnlyFolder(Path dir) throws IOException, InterruptedException {
+    public ReadOnlyFolder(Path dir) throws IOException, InterruptedException {
         this.dir = Files.createDirectories(dir);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-xr-xr-x"));
         if (writable()) {
@@ -24,7 +25,7 @@ final class ReadOnlyFolder implements AutoCloseable {
         Assumptions.assumeFalse(writable(), "cannot make a folder read-only for this user here (root without chattr)");
     }
 
-    Path path() {
+    public Path path() {
         return dir;
     }
 
