@@ -49,8 +49,8 @@ final class ResNetGraphBuilder {
                 .dataType(settings.dataType())
                 .updater(training.updater())
                 .weightInit(WeightInit.RELU)
-                // Same padding: spatial sizes are ceil(size / stride), so even tiny inputs never reach zero.
-                .convolutionMode(ConvolutionMode.Same);
+                // torchvision's geometry: every convolution and the stem's pool pad symmetrically (see padded()).
+                .convolutionMode(ConvolutionMode.Truncate);
         // Weight decay is set on the convolutions and the dense layer themselves (weightRegularization), not here:
         // DL4J M2.1 configures a layer twice from these defaults and appends a default WeightDecay each time, so
         // defaults.weightDecay(wd) decayed every weight by 2 x wd (RegularizationTest).
@@ -101,8 +101,10 @@ final class ResNetGraphBuilder {
             x = relu(batchNorm(x, LayerNames.stem("bn")), LayerNames.stem("relu"));
         }
         if (stem.maxPool()) {
+            // Padding 1 on every side, as torchvision's MaxPool2d(3, 2, 1); DL4J's max pool never lets the padding
+            // win (it takes the maximum over the window's cells inside the input, as PyTorch's -inf padding does).
             graph.addLayer(LayerNames.stemPool(), new SubsamplingLayer.Builder(PoolingType.MAX)
-                    .kernelSize(3, 3).stride(2, 2).build(), x.name());
+                    .kernelSize(3, 3).stride(2, 2).convolutionMode(ConvolutionMode.Truncate).padding(1, 1).build(), x.name());
             x = new Node(LayerNames.stemPool(), x.channels());
         }
         return x;
@@ -177,6 +179,8 @@ final class ResNetGraphBuilder {
     private Node conv(Node input, String name, BlockKind.ConvSpec spec) {
         ConvolutionLayer.Builder builder = new ConvolutionLayer.Builder(spec.kernel(), spec.kernel())
                 .stride(spec.stride(), spec.stride())
+                .convolutionMode(padded(spec.kernel()))
+                .padding(spec.kernel() / 2, spec.kernel() / 2)
                 .nIn(input.channels())
                 .nOut(spec.channels())
                 .hasBias(false) // BN follows (or, in v2, precedes the next conv): a bias would be redundant
@@ -185,6 +189,19 @@ final class ResNetGraphBuilder {
         ConvolutionLayer conv = builder.build();
         graph.addLayer(name, settings.projectLayers() ? ForwardOnceConvolution.of(conv) : conv, input.name());
         return new Node(name, spec.channels());
+    }
+
+    /**
+     * torchvision's padding, one rule for every net: kernel / 2 on every side (3 for the 7x7 stem, 1 for 3x3 at any
+     * stride, 0 for 1x1), which DL4J's Same mode would not give: it pads stride-2 convolutions on the bottom and right
+     * only. Output sizes stay ceil(size / stride), as with Same: floor((n + 2 * (k / 2) - k) / s) + 1 = ceil(n / s)
+     * for odd k (TorchvisionGeometryTest). A 1x1 convolution keeps Same mode, which pads it by nothing at any stride, so it
+     * is the same convolution; in Truncate mode a 1x1/2 convolution of an even size leaves the last row unused, which
+     * DL4J expresses as negative padding that oneDNN refuses, so the project's oneDNN helper would hand it to DL4J's
+     * slower code.
+     */
+    private static ConvolutionMode padded(int kernel) {
+        return kernel == 1 ? ConvolutionMode.Same : ConvolutionMode.Truncate;
     }
 
     private Node batchNorm(Node input, String name) {
