@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
         description = "Distributed ResNet training on Apache Spark.",
         subcommands = {PrepareCommand.class, TrainCommand.class, EvaluateCommand.class, SummaryCommand.class,
                 ModelBenchmark.class, BenchmarkPrepareCommand.class, InputBenchmarkCommand.class, TrainingBenchmarkCommand.class,
-                DataPathBenchmarkCommand.class, ScalingBenchmarkCommand.class, PreflightCommand.class, NightlyCommand.class,
+                DataPathBenchmarkCommand.class, ScalingBenchmarkCommand.class, PreflightCommand.class, NightlyCommand.class, org.sparkresnet.model.imports.ImportTorchvisionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
