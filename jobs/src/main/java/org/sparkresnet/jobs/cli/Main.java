@@ -9,6 +9,7 @@ import org.sparkresnet.jobs.nightly.NightlyCommand;
 import org.sparkresnet.jobs.preflight.PreflightCommand;
 import org.sparkresnet.jobs.scaling.ScalingBenchmarkCommand;
 import org.sparkresnet.model.bench.ModelBenchmark;
+import org.sparkresnet.model.imports.ImportTorchvisionCommand;
 import org.sparkresnet.model.SummaryCommand;
 import org.sparkresnet.runtime.JvmFlags;
 import picocli.CommandLine;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Command;
         description = "Distributed ResNet training on Apache Spark.",
         subcommands = {PrepareCommand.class, TrainCommand.class, EvaluateCommand.class, SummaryCommand.class,
                 ModelBenchmark.class, BenchmarkPrepareCommand.class, InputBenchmarkCommand.class, TrainingBenchmarkCommand.class,
-                DataPathBenchmarkCommand.class, ScalingBenchmarkCommand.class, PreflightCommand.class, NightlyCommand.class, org.sparkresnet.model.imports.ImportTorchvisionCommand.class,
+                DataPathBenchmarkCommand.class, ScalingBenchmarkCommand.class, PreflightCommand.class, NightlyCommand.class, ImportTorchvisionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
