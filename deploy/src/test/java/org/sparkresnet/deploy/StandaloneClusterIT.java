@@ -32,8 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The project as a user runs it on a Spark standalone cluster: a Master and two Workers as separate JVMs on exactly a
  * stock Spark 3.5.9's jars ({@link StockSpark}), the jobs submitted with the packaged distribution's bin/resnet-submit
  * (Spark's real spark-submit; lib/ shipped with --jars), data and models on a real HDFS (MiniDFSCluster). Client deploy
- * mode: prepare, train by parameter averaging, evaluate. Cluster deploy mode (the driver in a JVM a Worker launches):
- * train by gradient sharing, evaluate. Success is judged by what the jobs wrote and by the master's record of each
+ * mode and cluster deploy mode (the driver in a JVM a Worker launches) each: prepare, train by parameter averaging and
+ * by gradient sharing, evaluate. Success is judged by what the jobs wrote and by the master's record of each
  * driver, not by spark-submit's exit code: in standalone cluster mode it exits 0 when the driver fails, which the last
  * test shows.
  */
@@ -72,34 +72,27 @@ class StandaloneClusterIT {
 
     @Test
     @Order(1)
-    void clientModePreparesTrainsByAveragingAndEvaluatesOnHdfs() throws IOException {
-        submit("client", "prepare", List.of("prepare", "--dataset", "fashion-mnist", "--input", LocalCluster.FASHION_MNIST.toString(),
-                "--output", root + "/data", "--limit", String.valueOf(IMAGES), "--shard-size", "256"));
-        assertTrue(fs.exists(new Path(root + "/data/train/manifest.json")) && fs.exists(new Path(root + "/data/test/manifest.json")),
-                "prepare wrote both splits' manifests to HDFS");
-
-        submit("client", "train-averaging", List.of("train", "--data", root + "/data",
-                "--output", root + "/averaging", "--model", "resnet20", "--epochs", "1", "--batch", "32", "--mode", "averaging"));
-        assertModelLoads(root + "/averaging/model.zip");
-
-        submit("client", "evaluate-averaging", List.of("evaluate", "--model", root + "/averaging/model.zip", "--data", root + "/data"));
-        assertAboveChance(root + "/averaging/evaluation-test.json");
+    void clientModePreparesTrainsInBothModesAndEvaluatesOnHdfs() throws IOException {
+        prepare("client", root + "/data");
+        train("client", "averaging", root + "/data", root + "/averaging-client");
         assertEquals(2, coresOf(cluster.state(), "resnet-train"), "training ran on two one-core executors");
+        train("client", "sharing", root + "/data", root + "/sharing-client");
+
+        submit("client", "evaluate-averaging", List.of("evaluate", "--model", root + "/averaging-client/model.zip", "--data", root + "/data"));
+        assertAboveChance(root + "/averaging-client/evaluation-test.json");
     }
 
     @Test
     @Order(2)
-    void clusterModeTrainsByGradientSharingAndEvaluates() throws IOException {
-        StockSpark.Outcome train = submit("cluster", "train-sharing", List.of("train", "--data", root + "/data",
-                "--output", root + "/sharing", "--model", "resnet20", "--epochs", "1", "--batch", "32", "--mode", "sharing",
-                "--aeron-port", String.valueOf(FreeUdpPorts.range(3))));
-        assertDriverFinished(train);
-        assertModelLoads(root + "/sharing/model.zip");
+    void clusterModePreparesTrainsInBothModesAndEvaluates() throws IOException {
+        prepare("cluster", root + "/data-cluster");
+        train("cluster", "averaging", root + "/data-cluster", root + "/averaging-cluster");
+        train("cluster", "sharing", root + "/data", root + "/sharing-cluster");
 
-        StockSpark.Outcome evaluate = submit("cluster", "evaluate-sharing", List.of("evaluate", "--model", root + "/sharing/model.zip",
+        StockSpark.Outcome evaluate = submit("cluster", "evaluate-sharing", List.of("evaluate", "--model", root + "/sharing-cluster/model.zip",
                 "--data", root + "/data"));
         assertDriverFinished(evaluate);
-        assertAboveChance(root + "/sharing/evaluation-test.json");
+        assertAboveChance(root + "/sharing-cluster/evaluation-test.json");
     }
 
     @Test
@@ -112,6 +105,30 @@ class StandaloneClusterIT {
         JsonNode driver = cluster.awaitState(s -> completedDriver(s, id) != null, Duration.ofSeconds(60), "driver " + id + " completed")
                 .path("completeddrivers");
         assertEquals("FAILED", completedDriverState(cluster.state(), id), "the master records the failed driver: " + driver);
+    }
+
+    private void prepare(String deployMode, String output) throws IOException {
+        StockSpark.Outcome outcome = submit(deployMode, "prepare-" + deployMode, List.of("prepare", "--dataset", "fashion-mnist",
+                "--input", LocalCluster.FASHION_MNIST.toString(), "--output", output, "--limit", String.valueOf(IMAGES), "--shard-size", "256"));
+        if (deployMode.equals("cluster")) {
+            assertDriverFinished(outcome);
+        }
+        assertTrue(fs.exists(new Path(output + "/train/manifest.json")) && fs.exists(new Path(output + "/test/manifest.json")),
+                "prepare in " + deployMode + " mode wrote both splits' manifests to HDFS");
+    }
+
+    /** Trains resnet20 for one epoch; sharing takes free UDP ports (see FreeUdpPorts). */
+    private void train(String deployMode, String mode, String data, String output) throws IOException {
+        List<String> job = new ArrayList<>(List.of("train", "--data", data, "--output", output, "--model", "resnet20",
+                "--epochs", "1", "--batch", "32", "--mode", mode));
+        if (mode.equals("sharing")) {
+            job.addAll(List.of("--aeron-port", String.valueOf(FreeUdpPorts.range(3))));
+        }
+        StockSpark.Outcome outcome = submit(deployMode, "train-" + mode + "-" + deployMode, job);
+        if (deployMode.equals("cluster")) {
+            assertDriverFinished(outcome);
+        }
+        assertModelLoads(output + "/model.zip");
     }
 
     private StockSpark.Outcome submit(String deployMode, String name, List<String> job) {
