@@ -112,6 +112,21 @@ class TrainJobTest {
         assertEquals(result.network().params(), loaded.params());
     }
 
+    /** predict and features take class names and preprocessing from the model itself: the train job records them from the data. */
+    @Test
+    void savedModelCarriesTheDatasClassNamesAndPreprocessing() {
+        org.sparkresnet.model.record.ModelRecord record = ModelStore.loadRequiringRecord(new Path(result.modelUri()), sc.hadoopConfiguration())
+                .record().orElseThrow();
+        org.sparkresnet.data.SplitManifest train = org.sparkresnet.data.SplitManifest.read(new Path(dataUri, "train").toString(),
+                sc.hadoopConfiguration());
+        assertEquals(train.labelNames(), record.labels());
+        assertEquals(train.shape(), record.input());
+        assertArrayEquals(train.mean(), record.mean());
+        assertArrayEquals(train.std(), record.std());
+        assertEquals("resnet20", record.model());
+        assertTrue(record.storedAsFound(), "IDX data is stored as found: " + record);
+    }
+
     @Test
     void metricsFileHoldsEveryEpoch() throws Exception {
         String json = Files.readString(work.resolve("run").resolve(MetricsLog.FILE_NAME));

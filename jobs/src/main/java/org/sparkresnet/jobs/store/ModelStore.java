@@ -5,27 +5,47 @@ import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import org.sparkresnet.data.SplitManifest;
 import org.sparkresnet.data.fs.HadoopFiles;
+import org.sparkresnet.model.record.ModelRecord;
+import org.sparkresnet.model.record.ModelRecordZip;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
-/** Saves and loads model zips (DL4J ModelSerializer format) at any Hadoop FS URI; saves are atomic. */
+/** Saves and loads model zips (DL4J ModelSerializer format, plus the {@link ModelRecord}) at any Hadoop FS URI; saves are atomic. */
 public final class ModelStore {
     private ModelStore() {
     }
 
+    /** A plain DL4J zip, without a record (checkpoints: the run's model.zip carries the record). */
     public static void save(ComputationGraph net, Path target, Configuration conf, boolean withUpdater) {
         HadoopFiles.writeAtomically(target, conf, out -> ModelSerializer.writeModel(net, out, withUpdater));
     }
 
+    /** The zip with {@code record} inside, so that predict, features and fine-tuning need nothing else. */
+    public static void save(ComputationGraph net, Path target, Configuration conf, boolean withUpdater, ModelRecord record) {
+        HadoopFiles.writeAtomically(target, conf, out -> ModelRecordZip.write(net, withUpdater, record, out));
+    }
+
+    /** The record of a model trained on {@code train}: its classes and the preprocessing its images went through. */
+    public static ModelRecord recordOf(String model, SplitManifest train, String dataUri) {
+        return new ModelRecord(model, train.shape(), train.labelNames(), train.classIds(), train.mean(), train.std(),
+                train.preprocessing().resize(), train.preprocessing().imageSize(), train.dataset(), dataUri);
+    }
+
     public static ComputationGraph load(Path source, Configuration conf) {
+        return loadWithRecord(source, conf).network();
+    }
+
+    /** The model and its record (empty for zips saved without one, e.g. by older versions or by DL4J itself). */
+    public static ModelRecordZip.SavedModel loadWithRecord(Path source, Configuration conf) {
         try {
             if (!source.getFileSystem(conf).exists(source)) {
                 throw new IllegalArgumentException("no model at " + source + ": expected a model zip written by the train job");
             }
             try (FSDataInputStream in = source.getFileSystem(conf).open(source)) {
-                return ModelSerializer.restoreComputationGraph(in, true);
+                return ModelRecordZip.read(in, source.toString());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read model " + source + ": " + e.getMessage(), e);
@@ -35,5 +55,15 @@ public final class ModelStore {
             }
             throw new IllegalArgumentException("cannot load model " + source + " (not a DL4J ComputationGraph zip?): " + e.getMessage(), e);
         }
+    }
+
+    /** The record, or a clear error for a zip that has none. */
+    public static ModelRecordZip.SavedModel loadRequiringRecord(Path source, Configuration conf) {
+        ModelRecordZip.SavedModel saved = loadWithRecord(source, conf);
+        if (saved.record().isEmpty()) {
+            throw new IllegalArgumentException("model " + source + " has no " + ModelRecordZip.ENTRY + " (class names and preprocessing):"
+                    + " it was saved by an older version or outside this project; train or import it again with this version");
+        }
+        return saved;
     }
 }

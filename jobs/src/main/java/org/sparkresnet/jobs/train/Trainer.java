@@ -152,7 +152,7 @@ public final class Trainer {
             sc.sc().removeSparkListener(printer);
             sc.sc().removeSparkListener(usage);
         }
-        ModelStore.save(sparkNet.getNetwork(), modelPath, conf, true);
+        ModelStore.save(sparkNet.getNetwork(), modelPath, conf, true, ModelStore.recordOf(request.model(), train, request.dataUri()));
         List<EpochMetrics> epochs = metrics.epochs();
         description.put("finalMetrics", epochs.isEmpty() ? null : epochs.get(epochs.size() - 1));
         RunManifest.write(output, conf, description);
