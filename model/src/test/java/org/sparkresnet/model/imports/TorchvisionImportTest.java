@@ -1,5 +1,7 @@
 package org.sparkresnet.model.imports;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,6 +32,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.sparkresnet.model.InputShape;
 import org.sparkresnet.model.ResNets;
+import org.sparkresnet.model.record.ModelRecord;
+import org.sparkresnet.model.record.ModelRecordZip;
 import picocli.CommandLine;
 
 /**
@@ -74,8 +78,10 @@ class TorchvisionImportTest {
         Path zip = dir.resolve("models/resnet18.zip");
         StringWriter out = new StringWriter();
         CommandLine command = new CommandLine(new ImportTorchvisionCommand()).setOut(new PrintWriter(out));
+        Path labels = dir.resolve("classes.txt");
+        Files.write(labels, java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "name " + i + ", synonym").toList());
         int exit = command.execute("--onnx", references.resolve("resnet18.onnx").toString(), "--model", "resnet18",
-                "--output", zip.toString());
+                "--labels", labels.toString(), "--output", zip.toString());
         assertEquals(0, exit, out.toString());
         assertTrue(out.toString().contains("1000 classes"), out.toString());
         ComputationGraph loaded = ModelSerializer.restoreComputationGraph(zip.toFile(), true);
@@ -84,6 +90,27 @@ class TorchvisionImportTest {
         try (var files = Files.list(zip.getParent())) {
             assertEquals(List.of(zip), files.toList(), "no temporary file left");
         }
+        // The record: the names given, torchvision's evaluation transform (256, centre 224, its ImageNet mean/std).
+        ModelRecord record = ModelRecordZip.readRecord(zip.toFile(), zip.toString()).orElseThrow();
+        assertEquals("name 7, synonym", record.labels().get(7));
+        assertEquals(1000, record.numClasses());
+        assertEquals(256, record.resize());
+        assertEquals(224, record.imageSize());
+        assertArrayEquals(new float[] {0.485f, 0.456f, 0.406f}, record.mean());
+        assertArrayEquals(new float[] {0.229f, 0.224f, 0.225f}, record.std());
+    }
+
+    @Test
+    void aLabelsFileWithTheWrongNumberOfLinesIsRefused(@TempDir Path dir) throws IOException {
+        Path labels = dir.resolve("classes.txt");
+        Files.write(labels, List.of("cat", "dog"));
+        StringWriter err = new StringWriter();
+        int exit = new CommandLine(new ImportTorchvisionCommand()).setErr(new PrintWriter(err)).execute(
+                "--onnx", references.resolve("resnet18.onnx").toString(), "--model", "resnet18", "--labels", labels.toString(),
+                "--output", dir.resolve("m.zip").toString());
+        assertEquals(2, exit);
+        assertTrue(err.toString().contains("has 2 non-empty lines, the model has 1000 classes"), err.toString());
+        assertFalse(Files.exists(dir.resolve("m.zip")));
     }
 
     @Test
