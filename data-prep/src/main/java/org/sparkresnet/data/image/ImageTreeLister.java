@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -120,9 +121,11 @@ public final class ImageTreeLister {
                     + " in " + input + " to label its images" : ": put each class's images in a folder named after the class"));
         }
         Map<String, Integer> classIndex = indexOf(classIds);
-        Map<String, Integer> labels = readValSolution(solution, classIndex);
+        Map<String, Integer> lineOf = new HashMap<>();
+        Map<String, Integer> labels = readValSolution(solution, classIndex, lineOf);
         List<ImageFile> files = new ArrayList<>();
         List<SkippedFile> problems = new ArrayList<>();
+        Set<String> found = new HashSet<>();
         int ignored = 0;
         for (FileStatus status : sortedFiles(dir)) {
             String name = status.getPath().getName();
@@ -131,12 +134,17 @@ public final class ImageTreeLister {
                 continue;
             }
             Integer label = labels.get(stripExtension(name));
+            found.add(stripExtension(name));
             if (label == null) {
                 problems.add(new SkippedFile(status.getPath().toString(), "no label for image id " + stripExtension(name) + " in " + solution));
             } else {
                 addFile(status, label, files, problems);
             }
         }
+        // A partial download: rows of the solution whose image is not there (in the solution's row order).
+        labels.keySet().stream().filter(id -> !found.contains(id)).sorted(Comparator.comparingInt(lineOf::get))
+                .forEach(id -> problems.add(new SkippedFile(new Path(dir, id).toString() + ".*",
+                        "listed in " + solution + " line " + lineOf.get(id) + " but no image file " + id + ".* is in " + dir)));
         files.sort(Comparator.comparingInt(ImageFile::label)); // stable: by name within a class
         return new ImageSplitListing(TEST, dir.toString(), files, problems, ignored);
     }
@@ -203,7 +211,7 @@ public final class ImageTreeLister {
     }
 
     /** {@code ImageId,PredictionString} rows; the first token of PredictionString is the image's wnid. */
-    private Map<String, Integer> readValSolution(Path file, Map<String, Integer> classIndex) throws IOException {
+    private Map<String, Integer> readValSolution(Path file, Map<String, Integer> classIndex, Map<String, Integer> lineOf) throws IOException {
         List<String> lines = readLines(file);
         if (lines.isEmpty() || !lines.get(0).strip().toLowerCase(Locale.ROOT).startsWith("imageid,")) {
             throw new DataPrepException(file + ": expected the header ImageId,PredictionString, found '"
@@ -226,6 +234,7 @@ public final class ImageTreeLister {
                         + line.substring(0, comma) + " is not one of the " + classIndex.size() + " training classes");
             }
             labels.put(line.substring(0, comma), label);
+            lineOf.put(line.substring(0, comma), i + 1);
         }
         return labels;
     }

@@ -71,6 +71,19 @@ class ImageTreeListerTest {
         assertTrue(train.problems().get(1).reason().startsWith("empty class folder: no image files (.bmp, .jpeg, .jpg"), train.problems().get(1).reason());
     }
 
+    /** A partial download: LOC_val_solution.csv lists an image that is not there; a problem naming the row and the file. */
+    @Test
+    void aValImageListedInTheSolutionButMissingIsAProblemNamingTheLineAndTheFile() throws Exception {
+        TestImageTrees.ilsvrc(dir, 1, 2);
+        Files.delete(dir.resolve("ILSVRC/Data/CLS-LOC/val/ILSVRC2012_val_00000004.JPEG"));
+        ImageSplitListing val = ImageTreeLister.list(dir.toUri().toString(), ImageDatasetSpec.IMAGENET, CONF).splits().get(1);
+        assertEquals(5, val.files().size());
+        assertEquals(1, val.problems().size(), val.problems().toString());
+        assertTrue(val.problems().get(0).file().endsWith("CLS-LOC/val/ILSVRC2012_val_00000004.*"), val.problems().get(0).file());
+        assertTrue(val.problems().get(0).reason().matches(".*LOC_val_solution\\.csv line 5 but no image file ILSVRC2012_val_00000004\\.\\* is in .*CLS-LOC/val"),
+                val.problems().get(0).reason());
+    }
+
     @Test
     void inconsistentTreesAreRefusedNamingTheCulprit() throws Exception {
         TestImageTrees.ilsvrc(dir, 1, 1);
