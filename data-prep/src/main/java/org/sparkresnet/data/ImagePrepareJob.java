@@ -69,10 +69,9 @@ final class ImagePrepareJob {
         }
         Path output = new Path(request.outputUri());
         List<String> splitNames = tree.splits().stream().map(ImageSplitListing::split).toList();
-        PrepareJob.clearOutput(output, splitNames, request.overwrite(), conf);
+        PrepareJob.checkOutput(output, splitNames, request.overwrite(), conf);
 
-        SplitStaging staging = SplitStaging.create(output, conf);
-        List<Path> committed = new ArrayList<>();
+        SplitStaging staging = SplitStaging.create(output, conf, request.overwrite());
         try {
             List<WrittenSplit> written = new ArrayList<>();
             for (ImageSplitListing listing : tree.splits()) {
@@ -82,15 +81,13 @@ final class ImagePrepareJob {
             Map<String, String> versions = Versions.of(sc, true);
             for (WrittenSplit split : written) { // every split's shards are written: only now commit them
                 Path splitDir = staging.commit(split.listing().split());
-                committed.add(splitDir);
                 results.add(commit(split, splitDir, tree, spec, preprocessing, request, versions, conf));
             }
-            staging.discard();
+            staging.finish(); // only now is a replaced dataset deleted
             return new PrepareResult(spec.name(), output.toString(), results, secondsSince(started));
         } catch (Exception e) { // Spark rethrows executor failures as the checked SparkException
             RunningTasks.awaitNone(sc, Duration.ofMinutes(2)); // so that the staging folder goes whole; stragglers write only there
-            staging.discard();
-            removeCommitted(committed, conf);
+            staging.rollBack().forEach(line -> e.addSuppressed(new IllegalStateException(line)));
             DataPrepException dataError = DataPrepException.findIn(e);
             if (dataError != null) {
                 throw dataError == e ? dataError : new DataPrepException(dataError.getMessage(), e);
@@ -200,16 +197,6 @@ final class ImagePrepareJob {
     }
 
     /** Deletes the split folders this run committed before it failed. */
-    private static void removeCommitted(List<Path> splitDirs, Configuration conf) {
-        for (Path dir : splitDirs) {
-            try {
-                HadoopFiles.fileSystem(dir, conf).delete(dir, true);
-            } catch (IOException e) {
-                // the original failure matters more; what is left has no manifest, so readers refuse it
-            }
-        }
-    }
-
     private static double secondsSince(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e9;
     }

@@ -56,15 +56,21 @@ public final class PrepareJob {
         Configuration conf = sc.hadoopConfiguration();
         List<IdxSplitSource> sources = checkInputs(request, conf);
         Path output = new Path(request.outputUri());
-        clearOutput(output, spec.idxSplits().stream().map(IdxSplit::split).toList(), request.overwrite(), conf);
+        checkOutput(output, spec.idxSplits().stream().map(IdxSplit::split).toList(), request.overwrite(), conf);
         List<SplitResult> results = new ArrayList<>();
-        SplitStaging staging = SplitStaging.create(output, conf);
+        SplitStaging staging = SplitStaging.create(output, conf, request.overwrite());
         try {
+            List<StagedSplit> staged = new ArrayList<>();
             for (IdxSplitSource source : sources) {
-                results.add(writeSplit(sc, source, staging, request));
+                staged.add(writeSplit(sc, source, staging, request));
             }
-        } finally {
-            staging.discard(); // empty unless a split failed: then it holds that split's shards, which go
+            for (StagedSplit split : staged) { // every split's shards are written: only now commit them
+                results.add(split.commit(staging, conf));
+            }
+            staging.finish(); // only now is a replaced dataset deleted
+        } catch (Exception e) { // Spark rethrows executor failures as the checked SparkException
+            staging.rollBack().forEach(line -> e.addSuppressed(new IllegalStateException(line)));
+            throw e;
         }
         return new PrepareResult(spec.name(), output.toString(), results, secondsSince(started));
     }
@@ -96,10 +102,10 @@ public final class PrepareJob {
     }
 
     /**
-     * Refuses an output that already holds any of the splits unless {@code overwrite}, in which case those split
-     * directories are deleted (other content of the output directory is left alone).
+     * Refuses an output that already holds any of the splits unless {@code overwrite}. Nothing is deleted here: with
+     * {@code overwrite} the old splits are replaced only when the new ones are complete ({@link SplitStaging}).
      */
-    static void clearOutput(Path output, List<String> splits, boolean overwrite, Configuration conf) {
+    static void checkOutput(Path output, List<String> splits, boolean overwrite, Configuration conf) {
         FileSystem fs = HadoopFiles.fileSystem(output, conf);
         try {
             FileStatus status = fs.getFileStatus(output);
@@ -120,17 +126,27 @@ public final class PrepareJob {
                 if (!overwrite) {
                     throw new DataPrepException("output " + splitDir + " already exists: choose another output or pass --overwrite to replace it");
                 }
-                if (!fs.delete(splitDir, true)) {
-                    throw new DataPrepException("cannot delete old output " + splitDir + " to overwrite it");
-                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clear output " + output + ": " + e.getMessage(), e);
         }
     }
 
-    /** Writes the split's shards into the staging folder, then moves them to the output and writes the manifest. */
-    private static SplitResult writeSplit(JavaSparkContext sc, IdxSplitSource source, SplitStaging staging, PrepareRequest request) {
+    /** A split whose shards are written into the staging folder, with the manifest to write once it is moved into place. */
+    private record StagedSplit(String split, SplitManifest manifest, int numExamples, int shards, long bytes, long started) {
+        SplitResult commit(SplitStaging staging, Configuration conf) {
+            Path splitDir = staging.commit(split);
+            try {
+                manifest.write(splitDir, conf); // last: only now does the split count as prepared
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write manifest in " + splitDir + ": " + e.getMessage(), e);
+            }
+            return new SplitResult(split, splitDir.toString(), numExamples, manifest.countsPerClass(), shards, bytes, secondsSince(started));
+        }
+    }
+
+    /** Writes the split's shards into the staging folder; {@link StagedSplit#commit} moves them to the output. */
+    private static StagedSplit writeSplit(JavaSparkContext sc, IdxSplitSource source, SplitStaging staging, PrepareRequest request) {
         long started = System.nanoTime();
         DatasetSpec spec = request.spec();
         Configuration conf = sc.hadoopConfiguration();
@@ -148,14 +164,7 @@ public final class PrepareJob {
                 request.shardSize(), written.stream().map(WrittenShard::fileName).toList(),
                 written.stream().map(WrittenShard::examples).toList(), spec.mean(), spec.std(), Preprocessing.IDX_AS_STORED,
                 List.of(), Versions.of(sc, false));
-        Path splitDir = staging.commit(source.split().split());
-        try {
-            manifest.write(splitDir, conf); // last: only now does the split count as prepared
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write manifest in " + splitDir + ": " + e.getMessage(), e);
-        }
-        return new SplitResult(source.split().split(), splitDir.toString(), numExamples, manifest.countsPerClass(),
-                written.size(), bytes, secondsSince(started));
+        return new StagedSplit(source.split().split(), manifest, numExamples, written.size(), bytes, started);
     }
 
     /**

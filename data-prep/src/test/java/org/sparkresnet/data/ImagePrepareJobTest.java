@@ -211,6 +211,41 @@ class ImagePrepareJobTest {
         assertFailsAndSkips(input, "train/gnu", "empty class folder: no image files (.bmp, .jpeg, .jpg, .png, .tif, .tiff, .webp)");
     }
 
+    /** --overwrite builds the new dataset beside the old: a rerun that fails leaves every old file exactly as it was. */
+    @Test
+    void aFailedOverwriteLeavesThePreviousDatasetUntouched() throws Exception {
+        Path input = TestImageTrees.mixedClassFolders(dir.resolve("in"));
+        String output = dir.resolve("out").toUri().toString();
+        PrepareJob.run(sc, request("folder", input, output, 2, false, 0, false));
+        Map<String, String> before = checksums(dir.resolve("out"));
+        assertTrue(before.containsKey("train/manifest.json") && before.containsKey("test/manifest.json"), before.keySet().toString());
+
+        byte[] whole = TestImages.jpeg(TestImages.photoLike(40, 30, 7));
+        TestImages.write(input.resolve("val/dog/truncated.jpg"), Arrays.copyOf(whole, whole.length / 2));
+        DataPrepException failed = assertThrows(DataPrepException.class,
+                () -> PrepareJob.run(sc, request("folder", input, output, 4, true, 0, false)));
+        assertTrue(failed.getMessage().contains("truncated.jpg: truncated JPEG"), failed.getMessage());
+        assertEquals(before, checksums(dir.resolve("out")), "the previous dataset, byte for byte, and nothing else");
+
+        Files.delete(input.resolve("val/dog/truncated.jpg"));
+        PrepareJob.run(sc, request("folder", input, output, 4, true, 0, false));
+        Map<String, String> after = checksums(dir.resolve("out"));
+        assertNotEquals(before, after);
+        assertTrue(after.keySet().stream().noneMatch(f -> f.startsWith("_")), "no staging or replaced folder left: " + after.keySet());
+    }
+
+    /** Every file under {@code root} (relative path) with its SHA-256. */
+    private static Map<String, String> checksums(Path root) throws Exception {
+        Map<String, String> sums = new java.util.TreeMap<>();
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f));
+                sums.put(root.relativize(f).toString(), java.util.HexFormat.of().formatHex(digest));
+            }
+        }
+        return sums;
+    }
+
     @Test
     void refusesAnExistingOutputAndOverwritesItWhole() throws Exception {
         Path input = TestImageTrees.mixedClassFolders(dir.resolve("in"));

@@ -60,7 +60,7 @@ class SplitStagingTest {
         Files.writeString(late, "late shard");
 
         assertFalse(Files.exists(dir.resolve("out/train")), "no split folder left looking like a prepared split");
-        PrepareJob.clearOutput(output(), List.of("train", "test"), false, conf); // the next run is not refused
+        PrepareJob.checkOutput(output(), List.of("train", "test"), false, conf); // the next run is not refused
     }
 
     @Test
@@ -72,5 +72,31 @@ class SplitStagingTest {
         DataPrepException e = assertThrows(DataPrepException.class, () -> staging.commit("train"));
         assertTrue(e.getMessage().contains("out/train appeared while this run was writing it"), e.getMessage());
         assertEquals(List.of("manifest.json"), names(dir.resolve("out/train")), "the other run's split is untouched");
+    }
+
+    /** --overwrite: the old split waits aside until finish(); a rollback (the run failed, even mid-commit) puts it back. */
+    @Test
+    void replacingKeepsTheOldSplitUntilFinishAndRollBackRestoresIt() throws Exception {
+        Files.createDirectories(dir.resolve("out/train"));
+        Files.writeString(dir.resolve("out/train/manifest.json"), "old");
+        Files.createDirectories(dir.resolve("out/test"));
+        Files.writeString(dir.resolve("out/test/manifest.json"), "old test");
+
+        SplitStaging failed = SplitStaging.create(output(), conf, true);
+        Files.writeString(Path.of(new org.apache.hadoop.fs.Path(failed.splitDir("train"), "manifest.json").toUri()), "new");
+        failed.splitDir("test");
+        failed.commit("train");
+        assertEquals("new", Files.readString(dir.resolve("out/train/manifest.json")));
+        assertEquals(List.of(), failed.rollBack()); // e.g. the test split's commit failed
+        assertEquals("old", Files.readString(dir.resolve("out/train/manifest.json")));
+        assertEquals("old test", Files.readString(dir.resolve("out/test/manifest.json")));
+        assertEquals(List.of("test", "train"), names(dir.resolve("out")), "no staging folder left");
+
+        SplitStaging succeeded = SplitStaging.create(output(), conf, true);
+        Files.writeString(Path.of(new org.apache.hadoop.fs.Path(succeeded.splitDir("train"), "manifest.json").toUri()), "new");
+        succeeded.commit("train");
+        succeeded.finish();
+        assertEquals("new", Files.readString(dir.resolve("out/train/manifest.json")));
+        assertEquals(List.of("test", "train"), names(dir.resolve("out")), "the replaced split is deleted with the staging folder");
     }
 }
