@@ -102,7 +102,7 @@ public final class PrepareCommand implements Callable<Integer> {
             out.print(result.summary());
             out.flush();
             return 0;
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | org.sparkresnet.data.fs.LockHeldException e) {
             return badInput(err, e.getMessage());
         } catch (RuntimeException e) {
             DataPrepException dataError = DataPrepException.findIn(e);

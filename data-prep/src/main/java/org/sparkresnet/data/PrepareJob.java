@@ -8,6 +8,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkresnet.data.IdxShardTask.WrittenShard;
 import org.sparkresnet.data.PrepareResult.SplitResult;
 import org.sparkresnet.data.fs.HadoopFiles;
+import org.sparkresnet.data.fs.OutputLock;
 import org.sparkresnet.data.fs.SerializableConfiguration;
 import org.sparkresnet.data.idx.IdxSplit;
 import org.sparkresnet.data.idx.IdxSplitSource;
@@ -48,9 +49,12 @@ public final class PrepareJob {
      */
     public static PrepareResult run(JavaSparkContext sc, PrepareRequest unqualified, Consumer<String> progress) {
         PrepareRequest request = unqualified.qualified(sc.hadoopConfiguration());
-        if (request.isImageDataset()) {
-            return ImagePrepareJob.run(sc, request, progress);
+        try (OutputLock.Held lock = OutputLock.acquire(new Path(request.outputUri()), sc.hadoopConfiguration(), progress)) {
+            return request.isImageDataset() ? ImagePrepareJob.run(sc, request, progress) : runIdx(sc, request);
         }
+    }
+
+    private static PrepareResult runIdx(JavaSparkContext sc, PrepareRequest request) {
         long started = System.nanoTime();
         DatasetSpec spec = request.spec();
         Configuration conf = sc.hadoopConfiguration();
@@ -87,7 +91,9 @@ public final class PrepareJob {
         if (!request.isImageDataset()) {
             throw new IllegalArgumentException("runImages prepares image datasets, not " + request.dataset());
         }
-        return ImagePrepareJob.run(sc, request, tree, progress);
+        try (OutputLock.Held lock = OutputLock.acquire(new Path(request.outputUri()), sc.hadoopConfiguration(), progress)) {
+            return ImagePrepareJob.run(sc, request, tree, progress);
+        }
     }
 
     /** Finds and checks every split's IDX files (headers, lengths, labels); throws {@link DataPrepException} naming what is wrong. */

@@ -150,6 +150,36 @@ class PrepareJobTest {
         assertNotEquals(Arrays.toString(firstBatch), Arrays.toString(Arrays.copyOf(inOrder, 32)));
     }
 
+    /** Two jobs on one output: the second is refused naming the first's host, pid and start; a dead holder's lock is taken over. */
+    @Test
+    void aSecondRunIntoALockedOutputIsRefusedNamingTheHolderAndADeadHoldersLockIsTakenOver() throws Exception {
+        Path input = TestIdxFiles.writeDataset(dir.resolve("input"), 200, 100, false);
+        String output = dir.resolve("locked").toUri().toString();
+        PrepareRequest request = new PrepareRequest("fashion-mnist", input.toUri().toString(), output, 100, false, 0);
+        try (org.sparkresnet.data.fs.OutputLock.Held first = org.sparkresnet.data.fs.OutputLock.acquire(
+                new org.apache.hadoop.fs.Path(output), sc.hadoopConfiguration(), line -> { })) {
+            org.sparkresnet.data.fs.LockHeldException refused = assertThrows(org.sparkresnet.data.fs.LockHeldException.class,
+                    () -> PrepareJob.run(sc, request));
+            assertTrue(refused.getMessage().startsWith("output file:" + dir.resolve("locked") + " is locked by host "
+                    + org.sparkresnet.data.fs.RunLock.thisHost() + ", pid " + ProcessHandle.current().pid() + ", started "
+                    + first.lock().holder().started()), refused.getMessage());
+            assertFalse(Files.exists(dir.resolve("locked/train")), "the refused run wrote nothing");
+        }
+        assertFalse(Files.exists(dir.resolve("locked")), "the lock's release removes the output folder it created, left empty");
+        // a lock left by a process that is gone (kill -9): taken over, with a line saying so
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Files.createDirectories(dir.resolve("locked"));
+        Files.writeString(dir.resolve("locked/_lock"), "{\"host\":\"" + org.sparkresnet.data.fs.RunLock.thisHost() + "\",\"pid\":"
+                + gone.pid() + ",\"started\":\"2026-01-01T00:00:00Z\",\"token\":\"t\"}");
+        List<String> lines = new ArrayList<>();
+        PrepareJob.run(sc, request, lines::add);
+        assertTrue(lines.stream().anyMatch(l -> l.contains("taking over the stale lock") && l.contains("process " + gone.pid() + " is not running")),
+                lines.toString());
+        assertEquals(200, SplitManifest.read(dir.resolve("locked/train").toUri().toString(), sc.hadoopConfiguration()).numExamples());
+        assertFalse(Files.exists(dir.resolve("locked/_lock")), "released at the end");
+    }
+
     @Test
     void refusesToOverwriteWithoutTheFlagAndReplacesWholeWithIt() throws Exception {
         Path input = TestIdxFiles.writeDataset(dir.resolve("input"), 300, 120, false);

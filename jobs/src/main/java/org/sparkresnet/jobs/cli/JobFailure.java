@@ -26,7 +26,7 @@ public final class JobFailure implements CommandLine.IExecutionExceptionHandler 
     /** The first data error, bad argument or I/O failure in the cause chain (Spark wraps executor failures). */
     static Throwable userError(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof DataPrepException || t instanceof IllegalArgumentException || t instanceof UncheckedIOException || t instanceof java.io.IOException) {
+            if (t instanceof DataPrepException || t instanceof IllegalArgumentException || t instanceof org.sparkresnet.data.fs.LockHeldException || t instanceof UncheckedIOException || t instanceof java.io.IOException) {
                 return t;
             }
             if (t.getCause() == t) {

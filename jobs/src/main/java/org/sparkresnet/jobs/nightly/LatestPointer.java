@@ -1,5 +1,7 @@
 package org.sparkresnet.jobs.nightly;
 
+import org.sparkresnet.data.fs.SmallFiles;
+
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,5 +1,8 @@
 package org.sparkresnet.jobs.nightly;
 
+import org.sparkresnet.data.fs.SmallFiles;
+import org.sparkresnet.data.fs.LockHeldException;
+
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkException;
 import org.sparkresnet.data.DataPrepException;

@@ -1,5 +1,7 @@
 package org.sparkresnet.jobs.nightly;
 
+import org.sparkresnet.data.fs.SmallFiles;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.apache.hadoop.conf.Configuration;

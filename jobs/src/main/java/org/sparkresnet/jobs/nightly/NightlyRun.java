@@ -1,5 +1,9 @@
 package org.sparkresnet.jobs.nightly;
 
+import org.sparkresnet.data.fs.RunLock;
+import org.sparkresnet.data.fs.SmallFiles;
+import org.sparkresnet.data.fs.LockHeldException;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -66,7 +70,7 @@ final class NightlyRun {
     }
 
     int run() throws IOException {
-        try (DateLock lock = DateLock.acquire(files, layout.lock(settings.date()), settings.staleAfter(), settings.heartbeatEvery(), clock, log)) {
+        try (RunLock lock = RunLock.acquire(files, layout.lock(settings.date()), "date " + settings.date(), settings.staleAfter(), settings.heartbeatEvery(), clock, log)) {
             summary.put("host", lock.holder().host());
             if (!settings.force()) {
                 Optional<Completed> done = Completed.read(files, layout, settings.date());
@@ -86,7 +90,7 @@ final class NightlyRun {
         }
     }
 
-    private int stages(JavaSparkContext sc, DateLock lock, int attempt) throws IOException {
+    private int stages(JavaSparkContext sc, RunLock lock, int attempt) throws IOException {
         Configuration conf = sc.hadoopConfiguration();
         long started = System.nanoTime();
         NightlyData.Prepared data = new NightlyData(sc, files, layout, settings, log).prepare(attemptDir, settings.date());
@@ -262,7 +266,7 @@ final class NightlyRun {
     private boolean liveLock(Path lockFile) {
         try {
             Optional<String> content = files.read(lockFile);
-            return content.isPresent() && DateLock.staleReason(files, lockFile, DateLock.parse(content.get()), settings.staleAfter(), clock) == null;
+            return content.isPresent() && RunLock.staleReason(files, lockFile, RunLock.parse(content.get()), settings.staleAfter(), clock) == null;
         } catch (IOException | RuntimeException e) {
             return true; // unsure: hold retention back
         }

@@ -1,5 +1,7 @@
 package org.sparkresnet.jobs.nightly;
 
+import org.sparkresnet.data.fs.SmallFiles;
+
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 

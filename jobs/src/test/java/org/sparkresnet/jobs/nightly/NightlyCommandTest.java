@@ -1,5 +1,7 @@
 package org.sparkresnet.jobs.nightly;
 
+import org.sparkresnet.data.fs.RunLock;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.conf.Configuration;
@@ -252,7 +254,7 @@ class NightlyCommandTest {
     void liveLockRefusesStaleLockIsTakenOverAndRetentionKeepsTwo() throws Exception {
         Path lock = root.resolve("locks/dt=2024-05-05.lock");
         long me = ProcessHandle.current().pid();
-        Files.writeString(lock, JSON.writeValueAsString(new DateLock.Holder(DateLock.thisHost(), me, Instant.now().toString(), "other")));
+        Files.writeString(lock, JSON.writeValueAsString(new RunLock.Holder(RunLock.thisHost(), me, Instant.now().toString(), "other")));
         Night refused = night("2024-05-05");
         assertEquals(NightlyCommand.EXIT_TEMPORARY, refused.exit());
         assertEquals("locked", refused.summary().path("status").asText());
@@ -261,7 +263,7 @@ class NightlyCommandTest {
 
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor();
-        Files.writeString(lock, JSON.writeValueAsString(new DateLock.Holder(DateLock.thisHost(), gone.pid(), Instant.now().toString(), "other")));
+        Files.writeString(lock, JSON.writeValueAsString(new RunLock.Holder(RunLock.thisHost(), gone.pid(), Instant.now().toString(), "other")));
         Night night = night("2024-05-05", "--gate-tolerance", "1", "--keep", "2");
         assertEquals(0, night.exit(), night.stderr());
         assertTrue(night.stdout().contains("taking over the stale lock"), night.stdout());

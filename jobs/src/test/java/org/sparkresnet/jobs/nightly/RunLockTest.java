@@ -1,5 +1,9 @@
 package org.sparkresnet.jobs.nightly;
 
+import org.sparkresnet.data.fs.RunLock;
+import org.sparkresnet.data.fs.SmallFiles;
+import org.sparkresnet.data.fs.LockHeldException;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -21,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The date lock on the local file system: atomic creation, refusal, stale takeover, heartbeat; and the gate's arithmetic. */
-class DateLockTest {
+class RunLockTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration STALE = Duration.ofSeconds(60);
 
@@ -38,19 +42,19 @@ class DateLockTest {
     private void writeLock(String host, long pid, Instant started) throws Exception {
         Files.createDirectories(dir.resolve("locks"));
         Files.writeString(dir.resolve("locks/dt=2024-05-01.lock"),
-                JSON.writeValueAsString(new DateLock.Holder(host, pid, started.toString(), "someone-else")));
+                JSON.writeValueAsString(new RunLock.Holder(host, pid, started.toString(), "someone-else")));
     }
 
-    private DateLock acquire(Duration heartbeat) throws Exception {
-        return DateLock.acquire(files, lock(), STALE, heartbeat, Clock.systemUTC(), log::add);
+    private RunLock acquire(Duration heartbeat) throws Exception {
+        return RunLock.acquire(files, lock(), "date 2026-12-07", STALE, heartbeat, Clock.systemUTC(), log::add);
     }
 
     @Test
     void secondAcquireRefusesNamingTheHolderAndCloseReleases() throws Exception {
-        try (DateLock first = acquire(Duration.ofSeconds(10))) {
+        try (RunLock first = acquire(Duration.ofSeconds(10))) {
             LockHeldException refused = assertThrows(LockHeldException.class, () -> acquire(Duration.ofSeconds(10)));
             assertTrue(refused.getMessage().contains("pid " + ProcessHandle.current().pid()), refused.getMessage());
-            assertTrue(refused.getMessage().contains("host " + DateLock.thisHost()), refused.getMessage());
+            assertTrue(refused.getMessage().contains("host " + RunLock.thisHost()), refused.getMessage());
             assertTrue(first.stillHeld());
         }
         assertFalse(Files.exists(dir.resolve("locks/dt=2024-05-01.lock")));
@@ -62,8 +66,8 @@ class DateLockTest {
     void lockOfADeadProcessOnThisHostIsTakenOver() throws Exception {
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor();
-        writeLock(DateLock.thisHost(), gone.pid(), Instant.now());
-        try (DateLock taken = acquire(Duration.ofSeconds(10))) {
+        writeLock(RunLock.thisHost(), gone.pid(), Instant.now());
+        try (RunLock taken = acquire(Duration.ofSeconds(10))) {
             assertTrue(taken.stillHeld());
             assertTrue(log.get(0).contains("process " + gone.pid() + " is not running on this host"), log.toString());
         }
@@ -78,13 +82,13 @@ class DateLockTest {
         // an old start, but a fresh heartbeat with the holder's token: still alive
         writeLock("elsewhere.example", 1234, Instant.now().minusSeconds(3600));
         Files.writeString(dir.resolve("locks/dt=2024-05-01.lock.heartbeat"),
-                JSON.writeValueAsString(new DateLock.Heartbeat("someone-else", Instant.now().toString())));
+                JSON.writeValueAsString(new RunLock.Heartbeat("someone-else", Instant.now().toString())));
         assertThrows(LockHeldException.class, () -> acquire(Duration.ofSeconds(10)));
 
         // the heartbeat stops: stale after the bound
         Files.writeString(dir.resolve("locks/dt=2024-05-01.lock.heartbeat"),
-                JSON.writeValueAsString(new DateLock.Heartbeat("someone-else", Instant.now().minusSeconds(120).toString())));
-        try (DateLock taken = acquire(Duration.ofSeconds(10))) {
+                JSON.writeValueAsString(new RunLock.Heartbeat("someone-else", Instant.now().minusSeconds(120).toString())));
+        try (RunLock taken = acquire(Duration.ofSeconds(10))) {
             assertTrue(taken.stillHeld());
             assertTrue(log.get(0).contains("no heartbeat for 12"), log.toString());
         }
@@ -92,7 +96,7 @@ class DateLockTest {
 
     @Test
     void heartbeatIsRefreshedWhileHeldAndALostLockIsNoticed() throws Exception {
-        try (DateLock held = acquire(Duration.ofMillis(100))) {
+        try (RunLock held = acquire(Duration.ofMillis(100))) {
             String first = Files.readString(dir.resolve("locks/dt=2024-05-01.lock.heartbeat"));
             Thread.sleep(450);
             String later = Files.readString(dir.resolve("locks/dt=2024-05-01.lock.heartbeat"));

@@ -1,4 +1,4 @@
-package org.sparkresnet.jobs.nightly;
+package org.sparkresnet.data.fs;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -18,9 +18,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * One date's lock, so that two schedules (or a schedule and a person) never run the same date at once.
+ * A lock held for as long as a run lasts, so that two runs never write the same thing at once: one nightly date (two
+ * schedules, or a schedule and a person), one prepare or train output (two jobs given the same --output).
  *
- * <p>The lock file ({@code LOCKDIR/dt=DATE.lock}) is created atomically ({@link SmallFiles#createExclusive}) and
+ * <p>The lock file (e.g. {@code LOCKDIR/dt=DATE.lock}, {@code OUTPUT/_lock}) is created atomically ({@link SmallFiles#createExclusive}) and
  * holds the holder's host, pid, start time and a random token. It is never rewritten: rewriting a file on HDFS is a
  * delete and a create, and in between another scheduler could create the lock too. The holder's heartbeat goes to
  * {@code dt=DATE.lock.heartbeat} (token and time), refreshed every {@code heartbeatEvery} while the run lasts.
@@ -30,19 +31,19 @@ import java.util.function.Consumer;
  * moved aside under a unique name (a rename, so of two takers only one gets it), checked to be the stale lock and
  * not a new one taken in between, deleted, and the lock is created anew. A live lock refuses with its holder.
  */
-final class DateLock implements AutoCloseable {
+public final class RunLock implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the lock file holds. */
-    record Holder(@JsonProperty("host") String host, @JsonProperty("pid") long pid, @JsonProperty("started") String started,
+    public record Holder(@JsonProperty("host") String host, @JsonProperty("pid") long pid, @JsonProperty("started") String started,
                   @JsonProperty("token") String token) {
-        String describe() {
+        public String describe() {
             return "host " + host + ", pid " + pid + ", started " + started;
         }
     }
 
     /** What the heartbeat file holds. */
-    record Heartbeat(@JsonProperty("token") String token, @JsonProperty("time") String time) {
+    public record Heartbeat(@JsonProperty("token") String token, @JsonProperty("time") String time) {
     }
 
     private final SmallFiles files;
@@ -54,7 +55,7 @@ final class DateLock implements AutoCloseable {
     private final ScheduledExecutorService beats;
     private volatile boolean lost;
 
-    private DateLock(SmallFiles files, Path lock, Holder me, Clock clock, Consumer<String> log) {
+    private RunLock(SmallFiles files, Path lock, Holder me, Clock clock, Consumer<String> log) {
         this.files = files;
         this.lock = lock;
         this.heartbeatFile = heartbeatFile(lock);
@@ -62,17 +63,17 @@ final class DateLock implements AutoCloseable {
         this.clock = clock;
         this.log = log;
         this.beats = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "nightly-lock-heartbeat");
+            Thread thread = new Thread(r, "run-lock-heartbeat");
             thread.setDaemon(true);
             return thread;
         });
     }
 
-    static Path heartbeatFile(Path lock) {
+    public static Path heartbeatFile(Path lock) {
         return new Path(lock.getParent(), lock.getName() + ".heartbeat");
     }
 
-    static String thisHost() {
+    public static String thisHost() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
@@ -83,14 +84,15 @@ final class DateLock implements AutoCloseable {
     /**
      * Takes the lock (taking over a stale one), or throws {@link LockHeldException} naming the live holder.
      *
-     * @param log receives the takeover message
+     * @param what what the lock guards, for messages: "date 2026-12-07", "output hdfs://.../run"
+     * @param log  receives the takeover message
      */
-    static DateLock acquire(SmallFiles files, Path lock, Duration staleAfter, Duration heartbeatEvery, Clock clock, Consumer<String> log)
+    public static RunLock acquire(SmallFiles files, Path lock, String what, Duration staleAfter, Duration heartbeatEvery, Clock clock, Consumer<String> log)
             throws IOException {
         Holder me = new Holder(thisHost(), ProcessHandle.current().pid(), clock.instant().toString(), UUID.randomUUID().toString());
         for (int tries = 0; tries < 3; tries++) {
             if (files.createExclusive(lock, json(me))) {
-                DateLock taken = new DateLock(files, lock, me, clock, log);
+                RunLock taken = new RunLock(files, lock, me, clock, log);
                 taken.beat();
                 taken.beats.scheduleAtFixedRate(taken::beatQuietly, heartbeatEvery.toMillis(), heartbeatEvery.toMillis(), TimeUnit.MILLISECONDS);
                 return taken;
@@ -102,7 +104,7 @@ final class DateLock implements AutoCloseable {
             Holder other = parse(content.get());
             String staleBecause = staleReason(files, lock, other, staleAfter, clock);
             if (staleBecause == null) {
-                throw new LockHeldException("date is locked by " + (other == null ? "a process whose lock file is being written" : other.describe())
+                throw new LockHeldException(what + " is locked by " + (other == null ? "a process whose lock file is being written" : other.describe())
                         + " (" + lock + "); a lock counts as stale when its process is gone or its heartbeat is older than "
                         + staleAfter.toSeconds() + " s");
             }
@@ -116,7 +118,7 @@ final class DateLock implements AutoCloseable {
             if (moved.isPresent() && !moved.get().equals(content.get())) {
                 // a new holder created the lock between our read and our rename: give it back
                 files.rename(aside, lock);
-                throw new LockHeldException("date was locked by another process while this one took over a stale lock (" + lock + ")");
+                throw new LockHeldException(what + " was locked by another process while this one took over a stale lock (" + lock + ")");
             }
             files.delete(aside, false);
         }
@@ -124,7 +126,7 @@ final class DateLock implements AutoCloseable {
     }
 
     /** Why the lock is stale, or null when its holder is alive. */
-    static String staleReason(SmallFiles files, Path lock, Holder other, Duration staleAfter, Clock clock) throws IOException {
+    public static String staleReason(SmallFiles files, Path lock, Holder other, Duration staleAfter, Clock clock) throws IOException {
         Instant now = clock.instant();
         if (other == null) { // being written, or left half-written by a crash: judge by the file's age
             long modified = files.modificationTime(lock).orElse(now.toEpochMilli());
@@ -150,7 +152,7 @@ final class DateLock implements AutoCloseable {
         return age.compareTo(staleAfter) > 0 ? "no heartbeat for " + age.toSeconds() + " s (bound " + staleAfter.toSeconds() + " s)" : null;
     }
 
-    static Holder parse(String content) {
+    public static Holder parse(String content) {
         try {
             Holder holder = JSON.readValue(content, Holder.class);
             return holder.host() == null || holder.token() == null || holder.started() == null ? null : holder;
@@ -167,14 +169,14 @@ final class DateLock implements AutoCloseable {
         }
     }
 
-    Holder holder() {
+    public Holder holder() {
         return me;
     }
 
     /** Whether the lock file is still this process's (it is not when another process took it over as stale). */
-    boolean stillHeld() throws IOException {
+    public boolean stillHeld() throws IOException {
         Optional<String> content = files.read(lock);
-        Holder holder = content.map(DateLock::parse).orElse(null);
+        Holder holder = content.map(RunLock::parse).orElse(null);
         return holder != null && me.token().equals(holder.token());
     }
 
@@ -186,7 +188,7 @@ final class DateLock implements AutoCloseable {
         try {
             if (!stillHeld()) {
                 if (!lost) {
-                    log.accept("warning: the lock " + lock + " is no longer this process's (taken over as stale?); the run will not promote");
+                    log.accept("warning: the lock " + lock + " is no longer this process's (taken over as stale?); a run that checks lost() stops short of its commit");
                 }
                 lost = true;
                 return;
@@ -197,7 +199,7 @@ final class DateLock implements AutoCloseable {
         }
     }
 
-    boolean lost() {
+    public boolean lost() {
         return lost;
     }
 

@@ -1,4 +1,4 @@
-package org.sparkresnet.jobs.nightly;
+package org.sparkresnet.data.fs;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
@@ -9,7 +9,6 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
-import org.sparkresnet.data.fs.HadoopFiles;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -27,7 +26,7 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * The small files the nightly command coordinates through (lock, heartbeat, latest.json, markers), with the atomicity
+ * The small files jobs coordinate through (locks, heartbeats, the nightly latest.json and markers), with the atomicity
  * each file system really gives:
  * <ul>
  *   <li>{@link #createExclusive}: local disk: {@code open(O_CREAT|O_EXCL)} (Hadoop's local create(overwrite=false)
@@ -39,28 +38,28 @@ import java.util.UUID;
  * </ul>
  * Local files are written without Hadoop's .crc sidecars, so a replaced file never meets an older checksum.
  */
-final class SmallFiles {
+public final class SmallFiles {
     private static final Set<String> OBJECT_STORES = Set.of("s3a", "s3", "s3n", "gs", "abfs", "abfss", "wasb", "wasbs", "oss");
 
     private final Configuration conf;
 
-    SmallFiles(Configuration conf) {
+    public SmallFiles(Configuration conf) {
         this.conf = conf;
     }
 
-    Configuration conf() {
+    public Configuration conf() {
         return conf;
     }
 
-    FileSystem fs(Path path) {
+    public FileSystem fs(Path path) {
         return HadoopFiles.fileSystem(path, conf);
     }
 
-    static boolean isLocal(Path path) {
+    public static boolean isLocal(Path path) {
         return "file".equals(path.toUri().getScheme());
     }
 
-    static boolean isObjectStore(Path path) {
+    public static boolean isObjectStore(Path path) {
         String scheme = path.toUri().getScheme();
         return scheme != null && OBJECT_STORES.contains(scheme.toLowerCase(Locale.ROOT));
     }
@@ -70,7 +69,7 @@ final class SmallFiles {
     }
 
     /** The file's text, or empty when it does not exist. */
-    Optional<String> read(Path path) throws IOException {
+    public Optional<String> read(Path path) throws IOException {
         if (isLocal(path)) {
             try {
                 return Optional.of(Files.readString(local(path), StandardCharsets.UTF_8));
@@ -85,12 +84,12 @@ final class SmallFiles {
         }
     }
 
-    boolean exists(Path path) throws IOException {
+    public boolean exists(Path path) throws IOException {
         return isLocal(path) ? Files.exists(local(path)) : fs(path).exists(path);
     }
 
     /** Creates the file with {@code content} only if no file of that name exists; false if one does. */
-    boolean createExclusive(Path path, String content) throws IOException {
+    public boolean createExclusive(Path path, String content) throws IOException {
         byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
         if (isLocal(path)) {
             java.nio.file.Path file = local(path);
@@ -119,7 +118,7 @@ final class SmallFiles {
     }
 
     /** Writes {@code content} to {@code path} so that readers see the old or the new file whole, never a part. */
-    void replace(Path path, String content) throws IOException {
+    public void replace(Path path, String content) throws IOException {
         byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
         if (isLocal(path)) {
             java.nio.file.Path file = local(path);
@@ -155,7 +154,7 @@ final class SmallFiles {
     }
 
     /** Renames a file or folder; false when the source is gone or the target exists. */
-    boolean rename(Path from, Path to) throws IOException {
+    public boolean rename(Path from, Path to) throws IOException {
         if (isLocal(from) && isLocal(to)) {
             java.nio.file.Path target = local(to);
             if (Files.exists(target)) {
@@ -171,12 +170,12 @@ final class SmallFiles {
         return fs(from).rename(from, to);
     }
 
-    boolean delete(Path path, boolean recursive) throws IOException {
+    public boolean delete(Path path, boolean recursive) throws IOException {
         return fs(path).delete(path, recursive);
     }
 
     /** Modification time in ms, or empty when the file does not exist. */
-    Optional<Long> modificationTime(Path path) throws IOException {
+    public Optional<Long> modificationTime(Path path) throws IOException {
         try {
             return Optional.of(fs(path).getFileStatus(path).getModificationTime());
         } catch (FileNotFoundException e) {
@@ -185,7 +184,7 @@ final class SmallFiles {
     }
 
     /** The entries of a folder (empty when it does not exist). */
-    List<FileStatus> list(Path dir) throws IOException {
+    public List<FileStatus> list(Path dir) throws IOException {
         try {
             return new ArrayList<>(List.of(fs(dir).listStatus(dir)));
         } catch (FileNotFoundException e) {
@@ -193,7 +192,7 @@ final class SmallFiles {
         }
     }
 
-    static UncheckedIOException unchecked(String what, IOException e) {
+    public static UncheckedIOException unchecked(String what, IOException e) {
         return new UncheckedIOException(what + ": " + e.getMessage(), e);
     }
 }
