@@ -60,6 +60,8 @@ abstract class TrainingStoreContract {
     String dataUri;
     Path run;
     TrainResult trained;
+    /** Everything the prepare and train jobs printed in {@link #prepareAndTrain} (also shown on stdout). */
+    final ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
     /** Starts the store and points {@code conf} at it where needed. */
     abstract void startStore(Configuration conf) throws Exception;
@@ -76,9 +78,23 @@ abstract class TrainingStoreContract {
         startStore(conf);
         fs = root().getFileSystem(conf);
         dataUri = new Path(root(), "data").toString();
-        PrepareJob.run(sc, new PrepareRequest("fashion-mnist", FashionMnist.requireDir().toUri().toString(), dataUri, 128, false, IMAGES));
+        PrintStream both = new PrintStream(new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                System.out.write(b);
+                printed.write(b);
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int length) {
+                System.out.write(bytes, offset, length);
+                printed.write(bytes, offset, length);
+            }
+        }, true, StandardCharsets.UTF_8);
+        PrepareJob.run(sc, new PrepareRequest("fashion-mnist", FashionMnist.requireDir().toUri().toString(), dataUri, 128, false, IMAGES),
+                both::println);
         run = new Path(root(), "runs/first");
-        trained = new Trainer(sc, System.out, Duration.ZERO).run(request(run));
+        trained = new Trainer(sc, both, Duration.ZERO).run(request(run));
     }
 
     @AfterAll
