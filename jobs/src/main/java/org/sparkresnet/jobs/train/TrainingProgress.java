@@ -30,6 +30,11 @@ public final class TrainingProgress {
         return new ProgressListener(lossSum, iterations, examples, loopSeconds, timedIterations);
     }
 
+    /** The workers' iteration counter (the {@link StallWatchdog} watches it). */
+    public LongAccumulator iterations() {
+        return iterations;
+    }
+
     /** What the training data's reader adds its consumers' waiting time to (see ShardedDataset.streamed). */
     public LongAccumulator dataWaitNanos() {
         return dataWaitNanos;
