@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
 /** The one entry point: {@code resnet <job> [options]}, also the main class for spark-submit. */
 @Command(name = "resnet", mixinStandardHelpOptions = true, version = "spark-resnet 0.1.0",
         description = "Distributed ResNet training on Apache Spark.",
-        subcommands = {PrepareCommand.class, TrainCommand.class, EvaluateCommand.class, SummaryCommand.class,
+        subcommands = {PrepareCommand.class, TrainCommand.class, FineTuneCommand.class, EvaluateCommand.class, SummaryCommand.class,
                 ModelBenchmark.class, BenchmarkPrepareCommand.class, InputBenchmarkCommand.class, TrainingBenchmarkCommand.class,
                 DataPathBenchmarkCommand.class, ScalingBenchmarkCommand.class, PreflightCommand.class, NightlyCommand.class, ImportTorchvisionCommand.class,
                 CommandLine.HelpCommand.class})

@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
                 "--label-smoothing 0.1, --zero-init-residual. Any of these flags given as well overrides the recipe's value",
                 "(e.g. --lr-decay cosine). Add --augment crop-flip for ImageNet-style augmentation.",
                 ""})
-public final class TrainCommand implements Callable<Integer> {
+public class TrainCommand implements Callable<Integer> {
     /** The recipes --recipe knows. */
     public static final List<String> RECIPES = List.of("none", "imagenet");
 
@@ -190,7 +190,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** Whether the user gave {@code option} on the command line (rather than picocli filling in its default). */
-    private boolean given(String option) {
+    boolean given(String option) {
         ParseResult parsed = spec == null ? null : spec.commandLine().getParseResult();
         return parsed != null && parsed.hasMatchedOption(option);
     }
@@ -270,12 +270,18 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** The request completed with what needs Spark's Hadoop configuration (finetune reads its base model here); train's is complete. */
+    TrainRequest prepare(JavaSparkContext sc, TrainRequest request, PrintStream out) {
+        return request;
+    }
+
     @Override
     public Integer call() {
         TrainRequest request = request();
         PrintStream out = System.out;
         ExecutorThreads threads = request.mode() == TrainingMode.SHARING ? ExecutorThreads.PER_EXECUTOR : ExecutorThreads.PER_TASK;
         try (JavaSparkContext sc = SparkContexts.create("resnet-train", run.master, threads)) {
+            request = prepare(sc, request, out);
             request = withGlobalBatch(request, Trainer.trainingWorkers(sc, request));
             out.println(describe(request, recipe));
             TrainResult result = new Trainer(sc, out, Duration.ofSeconds(run.progressSeconds), monitoring.metricsEvery()).run(request);

@@ -58,8 +58,7 @@ public final class Checkpoints {
         Path zip = new Path(dir, zipName(epoch));
         ModelStore.save(net, zip, conf, true);
         long bytes = length(zip);
-        CheckpointMarker marker = new CheckpointMarker(CheckpointMarker.FORMAT_VERSION, epoch, withoutZip.totalEpochs(),
-                withoutZip.model(), withoutZip.dataUri(), withoutZip.mode(), zip.getName(), bytes, withoutZip.metrics());
+        CheckpointMarker marker = withoutZip.withZip(zip.getName(), bytes);
         HadoopFiles.writeAtomically(new Path(dir, markerName(epoch)), conf, out -> out.write(JSON.writeValueAsBytes(marker)));
         return new Checkpoint(zip, marker);
     }

@@ -145,7 +145,7 @@ public final class Trainer {
                 if (epoch % request.checkpointEvery() == 0 || epoch == request.epochs()) {
                     checkpoints.write(sparkNet.getNetwork(), new CheckpointMarker(CheckpointMarker.FORMAT_VERSION, epoch,
                             request.epochs(), request.model(), request.dataUri(), request.mode().flag(), Checkpoints.zipName(epoch),
-                            1, metrics.epochs()));
+                            1, metrics.epochs(), request.baseModelUri(), request.freezeThrough()));
                 }
             }
         } finally {
