@@ -8,6 +8,7 @@ import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Size;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_core.split;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
@@ -16,8 +17,11 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_2
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_4;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_8;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGRA2BGR;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_GRAY2BGR;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
+import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 /**
@@ -66,6 +70,28 @@ public final class ImageDecoder {
             }
             if (image.type() != CV_8UC3) {
                 throw new BadImageException("decoder returned OpenCV type " + image.type() + ", expected 8-bit 3-channel");
+            }
+            copyCentreCropAsRgbChw(scaleShorterSide(image), out, offset);
+        }
+    }
+
+    /**
+     * As {@link #decodeInto}, for pixels another decoder already produced, e.g. Spark's image data source: 8-bit rows
+     * (HWC) of grey (1 channel), BGR (3) or BGRA (4) at the image's own size, scaled and centre-cropped the same way.
+     *
+     * @throws BadImageException if the sizes do not describe {@code pixels} or the channel count is not 1, 3 or 4
+     */
+    public void preprocessDecodedInto(byte[] pixels, int width, int height, int channels, byte[] out, int offset) throws BadImageException {
+        if (width <= 0 || height <= 0 || (channels != 1 && channels != 3 && channels != 4) || pixels.length != (long) width * height * channels) {
+            throw new BadImageException("not a decoded 8-bit image: " + width + "x" + height + " with " + channels + " channels in "
+                    + pixels.length + " bytes");
+        }
+        try (PointerScope scope = new PointerScope()) {
+            Mat image = new Mat(height, width, CV_8UC(channels), new BytePointer(pixels));
+            if (channels != 3) {
+                Mat bgr = new Mat();
+                cvtColor(image, bgr, channels == 1 ? COLOR_GRAY2BGR : COLOR_BGRA2BGR);
+                image = bgr;
             }
             copyCentreCropAsRgbChw(scaleShorterSide(image), out, offset);
         }

@@ -5,6 +5,8 @@ import org.sparkresnet.data.benchmark.BenchmarkPrepareCommand;
 import org.sparkresnet.data.benchmark.InputBenchmarkCommand;
 import org.sparkresnet.jobs.bench.DataPathBenchmarkCommand;
 import org.sparkresnet.jobs.bench.TrainingBenchmarkCommand;
+import org.sparkresnet.jobs.infer.FeaturesCommand;
+import org.sparkresnet.jobs.infer.PredictCommand;
 import org.sparkresnet.jobs.nightly.NightlyCommand;
 import org.sparkresnet.jobs.preflight.PreflightCommand;
 import org.sparkresnet.jobs.scaling.ScalingBenchmarkCommand;
@@ -18,7 +20,7 @@ import picocli.CommandLine.Command;
 /** The one entry point: {@code resnet <job> [options]}, also the main class for spark-submit. */
 @Command(name = "resnet", mixinStandardHelpOptions = true, version = "spark-resnet 0.1.0",
         description = "Distributed ResNet training on Apache Spark.",
-        subcommands = {PrepareCommand.class, TrainCommand.class, FineTuneCommand.class, EvaluateCommand.class, SummaryCommand.class,
+        subcommands = {PrepareCommand.class, TrainCommand.class, FineTuneCommand.class, EvaluateCommand.class, PredictCommand.class, FeaturesCommand.class, SummaryCommand.class,
                 ModelBenchmark.class, BenchmarkPrepareCommand.class, InputBenchmarkCommand.class, TrainingBenchmarkCommand.class,
                 DataPathBenchmarkCommand.class, ScalingBenchmarkCommand.class, PreflightCommand.class, NightlyCommand.class, ImportTorchvisionCommand.class,
                 CommandLine.HelpCommand.class})
