@@ -236,6 +236,22 @@ class FineTuneJobTest {
         assertTrue(accuracy > 0.4, "above chance (0.25): " + accuracy);
     }
 
+    /**
+     * Parameter averaging over 3 workers divides a sum of 3 equal frozen values by 3, which moves some by rounding;
+     * FrozenParameters puts them back after every round (FrozenParametersTest shows the rounding).
+     */
+    @Test
+    void parameterAveragingOverThreeWorkersLeavesFrozenLayersBitEqual() throws Exception {
+        Path three = work.resolve("three-workers-run");
+        Run run = cli("finetune", "--from", baseModel, "--freeze-through", FREEZE, "--data", newData, "--output", three.toString(),
+                "--epochs", "1", "--batch", "32", "--lr", "0.002", "--seed", "7", "--averaging-frequency", "1", "--master", "local[3]",
+                "--progress-seconds", "600");
+        assertEquals(0, run.exit(), run.stderr());
+        ComputationGraph base = ModelStore.load(new org.apache.hadoop.fs.Path(baseModel), CONF);
+        ComputationGraph net = ModelStore.load(new org.apache.hadoop.fs.Path(three.resolve("model.zip").toUri()), CONF);
+        assertSameParameters(base, net, FineTunedNetwork.frozenLayerNames(net, 3), true);
+    }
+
     @Test
     void badInputsEndWithExitTwoAndALineNamingTheValue() throws Exception {
         Run stage = cli(with("finetune", "--from", baseModel, "--freeze-through", "conv5", "--data", newData, "--output", work.resolve("x1").toString()));

@@ -61,6 +61,7 @@ public final class EveryBatchParameterAveragingTrainingMaster extends ParameterA
      * One epoch of parameter averaging over {@code plan}: rounds of workers x averagingFrequency consecutive minibatches
      * (the last round takes the remainder), each read by {@code reader} into one partition per worker and trained as
      * upstream's doIteration trains a split; then the network's epoch counter advances, as SparkComputationGraph.fit's does.
+     * Frozen layers (fine-tuning) get their values back after every round ({@link FrozenParameters}).
      */
     public void fitEpoch(SparkComputationGraph graph, EpochPlan plan, RoundReader reader) {
         if (numWorkers == null) {
@@ -68,10 +69,12 @@ public final class EveryBatchParameterAveragingTrainingMaster extends ParameterA
         }
         int perRound = numWorkers * averagingFrequency;
         int rounds = Math.max(1, plan.size() / perRound);
+        FrozenParameters frozen = FrozenParameters.of(graph.getNetwork()); // averaging moves them by rounding (see there)
         for (int r = 0; r < rounds; r++) {
             int to = r == rounds - 1 ? plan.size() : (r + 1) * perRound;
             JavaRDD<MultiDataSet> round = reader.read(plan.slice(r * perRound, to), numWorkers).map(new DataSetToMultiDataSetFn());
             doIteration(graph, round, r + 1, rounds);
+            frozen.restore(graph.getNetwork());
         }
         graph.getNetwork().incrementEpochCount();
     }
