@@ -22,15 +22,19 @@ import java.util.Optional;
  * frozen stage.
  */
 @Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Fine-tunes a trained ResNet on new classes (transfer learning, as Keras' include_top=False): every layer but the",
-                "classifier starts from the base model's weights and batch-norm statistics, the classifier is new for the data's classes,",
-                "and the stem through the --freeze-through stage stays frozen (weights and batch-norm running statistics unchanged;",
-                "their batch norm normalises with the base's statistics). The rest trains exactly as 'train' trains: both modes,",
-                "the optimiser flags, checkpoints, --resume, metrics and report. model.zip's record holds the new classes and the",
-                "base's model name. --model is read from the base's record; give it only for a zip without one.",
+        description = {"Fine-tunes a trained ResNet on new classes (transfer learning, as Keras'",
+                "include_top=False): every layer but the classifier starts from the base model's",
+                "weights and batch-norm statistics, the classifier is new for the data's classes,",
+                "and the stem through the --freeze-through stage stays frozen (weights and",
+                "batch-norm running statistics never change; batch norm there normalises with",
+                "the base's statistics). The rest trains exactly as 'train' does: both modes,",
+                "every optimiser flag, checkpoints, --resume, metrics and report. model.zip's",
+                "record holds the new classes under the base's model name.",
                 "",
-                "The data must have the base's input shape (prepare it with the same --image-size); a warning is printed when its",
-                "normalisation or resize/crop differ from what the base model saw.",
+                "--model is read from the base's record: give it only for a zip without one.",
+                "The data must have the base's input shape (prepare it with the same",
+                "--image-size); a warning is printed when its normalisation or resize/crop",
+                "differ from what the base model saw.",
                 ""})
 public final class FineTuneCommand extends TrainCommand {
     @Option(names = "--from", required = true, paramLabel = "URI",
