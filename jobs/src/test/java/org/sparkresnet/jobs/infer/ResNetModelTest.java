@@ -181,6 +181,34 @@ class ResNetModelTest {
     }
 
     @Test
+    void aGreyModelTrainedOnImagesAsStoredTakesPhotosScaledToItsInputAsLuminance() throws Exception {
+        // a Fashion-MNIST-like record: 1x28x28, pixels as stored (no resize recorded)
+        org.sparkresnet.model.record.ModelRecord grey = new org.sparkresnet.model.record.ModelRecord("resnet20",
+                new org.sparkresnet.model.InputShape(1, 28, 28), InferenceFixtures.LABELS, null, new float[] {0.286f}, new float[] {0.353f},
+                0, 0, "fashion-mnist", "random weights");
+        ComputationGraph greyNet = ResNets.build(org.sparkresnet.model.ModelRequest.of("resnet20", grey.input(), InferenceFixtures.LABELS.size()));
+        java.nio.file.Path zip = work.resolve("grey.zip");
+        org.sparkresnet.jobs.store.ModelStore.save(greyNet, new org.apache.hadoop.fs.Path(zip.toUri()), new org.apache.hadoop.conf.Configuration(), false, grey);
+        List<Row> rows = model().setModelUri(zip.toUri().toString()).transform(files().filter(col("path").endsWith(".png")
+                .and(col("path").endsWith(InferenceFixtures.CORRUPT).unary_$bang()))).collectAsList();
+        assertEquals(7, rows.size());
+        for (Row row : rows) {
+            byte[] rgb = new byte[3 * 28 * 28];
+            new org.sparkresnet.data.image.ImageDecoder(new org.sparkresnet.data.image.ImagePreprocessing(28, 28)).decodeInto(row.getAs("content"), rgb, 0);
+            float[] x = new float[28 * 28];
+            for (int p = 0; p < x.length; p++) {
+                long luminance = Math.round(0.299 * (rgb[p] & 0xFF) + 0.587 * (rgb[784 + p] & 0xFF) + 0.114 * (rgb[2 * 784 + p] & 0xFF));
+                x[p] = (luminance / 255f - 0.286f) / 0.353f;
+            }
+            float[] expected = greyNet.output(false, org.nd4j.linalg.factory.Nd4j.create(x, new long[] {1, 1, 28, 28}, 'c'))[0].toFloatVector();
+            Map<String, Float> got = byLabel(row.getAs("prediction"));
+            for (int c = 0; c < expected.length; c++) {
+                assertEquals(expected[c], got.get(InferenceFixtures.LABELS.get(c)), TOLERANCE, (String) row.getAs("path"));
+            }
+        }
+    }
+
+    @Test
     void failOnErrorFailsTheJobNamingTheFile() {
         SparkException failure = assertThrows(SparkException.class, () -> model().setFailOnError(true).transform(files()).count());
         assertTrue(failure.getMessage().contains(InferenceFixtures.BROKEN) && failure.getMessage().contains("truncated JPEG"), failure.getMessage());
