@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ModelCache {
     private static final Map<Key, Loaded> LOADED = new ConcurrentHashMap<>();
+    private static final AtomicInteger READS = new AtomicInteger();
 
     private ModelCache() {
     }
@@ -69,6 +70,11 @@ public final class ModelCache {
         }
     }
 
+    /** How many model zips this JVM has read so far. */
+    public static int reads() {
+        return READS.get();
+    }
+
     /**
      * The model at {@code uri} (with its {@link ModelRecord}; a zip without one is refused), loaded unless this JVM
      * already holds the same file.
@@ -95,6 +101,7 @@ public final class ModelCache {
             if (loaded == null) {
                 LOADED.keySet().removeIf(old -> old.uri().equals(key.uri())); // a replaced file: forget the old copy
                 ModelRecordZip.SavedModel saved = ModelStore.loadRequiringRecord(path, conf);
+                READS.incrementAndGet();
                 loaded = new Loaded(saved.network(), saved.record().orElseThrow());
                 LOADED.put(key, loaded);
             }

@@ -146,12 +146,15 @@ class ResNetModelTest {
     }
 
     @Test
-    void rowsAndPartitionsAreKeptAndEachCallTakesAWholeBatch() {
+    void rowsAndPartitionsAreKeptAndEachCallTakesAWholeBatch() throws Exception {
         Dataset<Row> input = files().filter(col("path").endsWith(InferenceFixtures.BROKEN).or(col("path").endsWith(InferenceFixtures.CORRUPT)).unary_$bang())
                 .repartition(3).cache();
         List<List<Row>> before = input.select("path", "length").javaRDD().glom().collect();
         InferenceCounters.reset();
-        Dataset<Row> output = model().setBatchSize(4).transform(input);
+        java.nio.file.Path copy = work.resolve("copy-" + System.nanoTime() + ".zip");
+        Files.copy(work.resolve("model.zip"), copy);
+        int reads = ModelCache.reads();
+        Dataset<Row> output = model().setModelUri(copy.toUri().toString()).setBatchSize(4).transform(input);
         List<List<Row>> after = output.select("path", "length").javaRDD().glom().collect();
         assertEquals(before, after, "the same rows in the same partitions, in the same order");
         assertEquals(List.of("path", "modificationTime", "length", "content", "prediction", "error"), List.of(output.columns()));
@@ -159,7 +162,8 @@ class ResNetModelTest {
         assertEquals(expectedCalls, InferenceCounters.calls(), "one call per 4 rows of a partition, the last call the remainder: " + before);
         assertEquals(InferenceFixtures.imageCount(), InferenceCounters.images());
         assertEquals(4, InferenceCounters.largestBatch());
-        assertTrue(ModelCache.get(modelUri, spark.sparkContext().hadoopConfiguration()).copies() <= 2,
+        assertEquals(1, ModelCache.reads() - reads, "the model is read once in this JVM (driver and executor tasks of local[2])");
+        assertTrue(ModelCache.get(copy.toUri().toString(), spark.sparkContext().hadoopConfiguration()).copies() <= 2,
                 "at most one network copy per concurrently running task (local[2])");
         input.unpersist();
     }
