@@ -14,6 +14,12 @@ public final class JobFailure implements CommandLine.IExecutionExceptionHandler 
 
     @Override
     public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parseResult) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof org.sparkresnet.jobs.train.TrainingStalledException) { // not bad input, not a bug: what happened and how to go on
+                cmd.getErr().println(cmd.getCommandName() + ": error: " + t.getMessage());
+                return 1;
+            }
+        }
         Throwable userError = userError(e);
         if (userError != null) {
             cmd.getErr().println(cmd.getCommandName() + ": error: " + userError.getMessage());

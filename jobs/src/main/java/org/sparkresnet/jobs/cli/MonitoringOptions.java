@@ -11,6 +11,19 @@ public final class MonitoringOptions {
                     + " iterations, and at every epoch's end; default: ${DEFAULT-VALUE}")
     int metricsEvery = IterationRecorder.DEFAULT_EVERY;
 
+    @Option(names = "--stall-timeout", defaultValue = "20", paramLabel = "MINUTES",
+            description = "stop the run with a message saying how to resume when no worker finishes a training iteration for this"
+                    + " many minutes (a hang, e.g. gradient sharing after a lost executor); 0: never; default: ${DEFAULT-VALUE}")
+    double stallTimeoutMinutes = 20;
+
+    /** How long without an iteration stops the run. */
+    public java.time.Duration stallTimeout() {
+        if (stallTimeoutMinutes < 0) {
+            throw new IllegalArgumentException("--stall-timeout must be >= 0 minutes, got " + stallTimeoutMinutes);
+        }
+        return java.time.Duration.ofMillis(Math.round(stallTimeoutMinutes * 60_000));
+    }
+
     /** At most one metrics point per this many iterations (validated by the trainer). */
     public int metricsEvery() {
         return metricsEvery;

@@ -284,7 +284,8 @@ public class TrainCommand implements Callable<Integer> {
             request = prepare(sc, request, out);
             request = withGlobalBatch(request, Trainer.trainingWorkers(sc, request));
             out.println(describe(request, recipe));
-            TrainResult result = new Trainer(sc, out, Duration.ofSeconds(run.progressSeconds), monitoring.metricsEvery()).run(request);
+            TrainResult result = new Trainer(sc, out, Duration.ofSeconds(run.progressSeconds), monitoring.metricsEvery())
+                    .stallTimeout(monitoring.stallTimeout()).run(request);
             out.printf("test accuracy %.4f%nmodel:   %s%nmetrics: %s%n", result.last().testAccuracy(), result.modelUri(), result.metricsUri());
         }
         return 0;

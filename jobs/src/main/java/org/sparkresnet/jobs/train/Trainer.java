@@ -12,6 +12,7 @@ import org.sparkresnet.data.ShardedDataset;
 import org.sparkresnet.data.StreamedSplit;
 import org.sparkresnet.data.SplitManifest;
 import org.sparkresnet.data.fs.HadoopFiles;
+import org.sparkresnet.data.fs.OutputLock;
 import org.sparkresnet.data.shard.Augmentation;
 import org.sparkresnet.data.stream.EpochPlan;
 import org.sparkresnet.jobs.dl4jfix.EveryBatchParameterAveragingTrainingMaster;
@@ -26,11 +27,10 @@ import org.sparkresnet.jobs.store.CheckpointMarker;
 import org.sparkresnet.jobs.store.Checkpoints;
 import org.sparkresnet.jobs.store.ModelStore;
 import org.sparkresnet.jobs.store.RunManifest;
+import org.sparkresnet.jobs.store.RunStaging;
 import org.sparkresnet.runtime.NativeRuntime;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,11 +47,14 @@ public final class Trainer {
     public static final String MODEL_FILE = "model.zip";
     public static final String TRAIN_SPLIT = "train";
     public static final String TEST_SPLIT = "test";
+    /** No iteration on any worker for this long fails the run (see {@link StallWatchdog}). */
+    public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofMinutes(20);
 
     private final JavaSparkContext sc;
     private final PrintStream out;
     private final Duration progressInterval;
     private final int metricsEvery;
+    private Duration stallTimeout = DEFAULT_STALL_TIMEOUT;
 
     public Trainer(JavaSparkContext sc, PrintStream out, Duration progressInterval) {
         this(sc, out, progressInterval, IterationRecorder.DEFAULT_EVERY);
@@ -65,15 +68,42 @@ public final class Trainer {
         this.metricsEvery = metricsEvery;
     }
 
+    /** How long without a training iteration on any worker fails the run; zero: never (no watchdog). */
+    public Trainer stallTimeout(Duration timeout) {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("stall timeout must be >= 0, got " + timeout);
+        }
+        this.stallTimeout = timeout;
+        return this;
+    }
+
+    /**
+     * Trains under the output's lock (a second run into the same output is refused). With --overwrite over a previous
+     * run, the new one is written beside it and replaces it only when finished ({@link RunStaging}).
+     */
     public TrainResult run(TrainRequest unqualified) {
         Configuration conf = sc.hadoopConfiguration();
         // executors run in other working directories: relative paths must mean the driver's
         TrainRequest request = unqualified.withPaths(HadoopFiles.qualify(unqualified.dataUri(), conf),
                 HadoopFiles.qualify(unqualified.outputUri(), conf));
         Path output = new Path(request.outputUri());
+        try (OutputLock.Held lock = OutputLock.acquire(output, conf, out::println)) {
+            RunStaging staging = checkOutput(request, output, conf);
+            if (staging.staged()) {
+                out.println("--overwrite: the previous run in " + output + " stays as it is until this one has finished; this run"
+                        + " writes into " + staging.workDir());
+            }
+            TrainResult result = train(request, staging.workDir(), conf);
+            staging.commit();
+            return new TrainResult(result.network(), staging.finalPath(new Path(result.modelUri())).toString(),
+                    staging.finalPath(new Path(result.metricsUri())).toString(), result.epochs());
+        }
+    }
+
+    /** The run itself, writing everything into {@code output} (the output folder, or the staging folder beside it). */
+    private TrainResult train(TrainRequest request, Path output, Configuration conf) {
         Path modelPath = new Path(output, MODEL_FILE);
         Checkpoints checkpoints = new Checkpoints(output, conf);
-        prepareOutput(request, output, modelPath, checkpoints, conf);
         String trainUri = splitUri(request, TRAIN_SPLIT);
         String testUri = splitUri(request, TEST_SPLIT);
         SplitManifest train = SplitManifest.read(trainUri, conf);
@@ -115,14 +145,15 @@ public final class Trainer {
         ClusterUsage usage = new ClusterUsage();
         sc.sc().addSparkListener(printer);
         sc.sc().addSparkListener(usage);
-        try {
+        try (StallWatchdog watchdog = stallTimeout.isZero() ? null : new StallWatchdog(sc, progress.iterations(), stallTimeout,
+                Duration.ofMillis(Math.max(100, Math.min(10_000, stallTimeout.toMillis() / 10))))) {
             for (int epoch = start.epochsDone() + 1; epoch <= request.epochs(); epoch++) {
                 printer.startEpoch(epoch);
                 TrainingProgress.Snapshot before = progress.snapshot();
                 epochCounter.setEpoch(epoch - 1 - start.epochsDone());
                 long startNanos = System.nanoTime();
                 usage.take();
-                fitEpoch(sc, sparkNet, master, request, epoch, progress);
+                fitWatched(watchdog, sparkNet, master, request, epoch, progress, checkpoints);
                 printer.endEpoch();
                 double seconds = (System.nanoTime() - startNanos) / 1e9;
                 ClusterUsage.Window cost = usage.takeWhenDelivered(sc);
@@ -157,6 +188,31 @@ public final class Trainer {
         description.put("finalMetrics", epochs.isEmpty() ? null : epochs.get(epochs.size() - 1));
         RunManifest.write(output, conf, description);
         return new TrainResult(sparkNet.getNetwork(), modelPath.toString(), metrics.file().toString(), epochs);
+    }
+
+    /** {@link #fitEpoch} with the watchdog armed: a stall becomes a {@link TrainingStalledException} saying how to go on. */
+    private void fitWatched(StallWatchdog watchdog, SparkComputationGraph sparkNet, TrainingMaster<?, ?> master, TrainRequest request,
+                            int epoch, TrainingProgress progress, Checkpoints checkpoints) {
+        if (watchdog == null) {
+            fitEpoch(sc, sparkNet, master, request, epoch, progress);
+            return;
+        }
+        watchdog.arm();
+        try {
+            fitEpoch(sc, sparkNet, master, request, epoch, progress);
+        } catch (Exception e) { // Spark rethrows a cancelled job as the checked SparkException
+            if (watchdog.stallReason() == null) {
+                throw e;
+            }
+            String resume = checkpoints.latestComplete()
+                    .map(c -> "the last whole checkpoint is after epoch " + c.marker().epochsDone() + " (" + c.zip() + ")")
+                    .orElse("there is no checkpoint yet");
+            throw new TrainingStalledException("training stalled in epoch " + epoch + " of " + request.epochs() + ": "
+                    + watchdog.stallReason() + ", so the run was stopped (a lost executor in gradient sharing, a worker that cannot"
+                    + " reach the driver?); " + resume + "; run the same command with --resume to continue from it", e);
+        } finally {
+            watchdog.disarm();
+        }
     }
 
     /**
@@ -220,15 +276,17 @@ public final class Trainer {
         return executors * request.sharing().workersPerNode();
     }
 
-    /** Refuses to mix runs: a finished or started run in the output needs --resume or --overwrite. */
-    private static void prepareOutput(TrainRequest request, Path output, Path modelPath, Checkpoints checkpoints, Configuration conf) {
+    /**
+     * Refuses to mix runs: a finished or started run in the output needs --resume or --overwrite. With --overwrite over
+     * a previous run, the new one is staged beside it.
+     */
+    private static RunStaging checkOutput(TrainRequest request, Path output, Configuration conf) {
+        Path modelPath = new Path(output, MODEL_FILE);
+        Checkpoints checkpoints = new Checkpoints(output, conf);
         if (request.overwrite()) {
-            try {
-                HadoopFiles.fileSystem(checkpoints.dir(), conf).delete(checkpoints.dir(), true);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot remove old checkpoints in " + checkpoints.dir() + ": " + e.getMessage(), e);
-            }
-            return;
+            boolean previousRun = HadoopFiles.exists(modelPath, conf) || HadoopFiles.exists(checkpoints.dir(), conf)
+                    || HadoopFiles.exists(new Path(output, RunManifest.FILE_NAME), conf) || HadoopFiles.exists(new Path(output, MetricsLog.FILE_NAME), conf);
+            return previousRun ? RunStaging.beside(output, conf) : RunStaging.direct(output, conf);
         }
         if (HadoopFiles.exists(modelPath, conf) && !request.resume()) {
             throw new IllegalArgumentException("output " + output + " already holds a trained model (" + MODEL_FILE
@@ -238,6 +296,7 @@ public final class Trainer {
             throw new IllegalArgumentException("output " + output + " holds checkpoints of an unfinished run (" + checkpoints.dir()
                     + "); pass --resume to continue it or --overwrite to start again");
         }
+        return RunStaging.direct(output, conf);
     }
 
     private Map<String, Object> runDescription(TrainRequest request, SplitManifest train, SplitManifest test, ComputationGraph net) {
