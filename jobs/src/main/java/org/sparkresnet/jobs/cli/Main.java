@@ -34,7 +34,16 @@ public final class Main implements Runnable {
     }
 
     public static CommandLine commandLine() {
-        return new CommandLine(new Main()).setExecutionExceptionHandler(new JobFailure());
+        return new CommandLine(new Main()).setExecutionExceptionHandler(new JobFailure())
+                .setParameterExceptionHandler(Main::badArguments);
+    }
+
+    /** A bad flag or value: one line naming it and where the flags are described (not the whole usage text); exit 2. */
+    private static int badArguments(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        String command = cmd.getCommandSpec().qualifiedName();
+        cmd.getErr().println(command + ": error: " + e.getMessage() + " (see '" + command + " --help')");
+        return JobFailure.USER_ERROR;
     }
 
     public static void main(String[] args) {

@@ -10,6 +10,7 @@ import org.sparkresnet.data.ShardedDataset;
 import org.sparkresnet.data.SplitManifest;
 import org.sparkresnet.data.fs.HadoopFiles;
 import org.sparkresnet.jobs.store.ModelStore;
+import org.sparkresnet.model.record.ModelRecordZip;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
@@ -26,7 +27,13 @@ public final class Evaluator {
         String modelUri = HadoopFiles.qualify(model, conf);
         String splitUri = HadoopFiles.qualify(split, conf);
         SplitManifest manifest = SplitManifest.read(splitUri, conf);
-        ComputationGraph net = ModelStore.load(new Path(modelUri), conf);
+        ModelRecordZip.SavedModel saved = ModelStore.loadWithRecord(new Path(modelUri), conf);
+        ComputationGraph net = saved.network();
+        // A ResNet's global pooling takes any image size, so only the record can tell that the model saw other images.
+        saved.record().filter(r -> !r.input().equals(manifest.shape())).ifPresent(r -> {
+            throw new IllegalArgumentException("model " + modelUri + " was trained on " + r.input() + " images, split " + splitUri
+                    + " holds " + manifest.shape() + ": prepare the data at the model's input size");
+        });
         try {
             net.outputSingle(Nd4j.zeros(DataType.FLOAT, 1, manifest.shape().channels(), manifest.shape().height(), manifest.shape().width()));
         } catch (RuntimeException e) {
