@@ -39,6 +39,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.util.TreeMap;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -326,6 +327,89 @@ class FineTuneJobTest {
 
     static float[] floats(INDArray values) {
         return values.dup('c').data().asFloat();
+    }
+
+    /** Debian's opencv-doc photos: the stereo-calibration shots of a person holding a chessboard, and everything else. */
+    static final Path PHOTOS = Path.of("/usr/share/doc/opencv-doc/examples/data");
+    /** Held out from fine-tuning; predict must name their class. */
+    static final List<String> HELD_OUT_CHESSBOARD = List.of("left13.jpg", "left14.jpg", "right13.jpg", "right14.jpg");
+    static final List<String> HELD_OUT_OTHER = List.of("baboon.jpg", "fruits.jpg", "building.jpg", "messi5.jpg", "smarties.png",
+            "starry_night.jpg", "HappyFish.jpg", "orange.jpg");
+    /** Neither class: chessboards that are not of that scene, and the stereo pair's other views. */
+    static final List<String> AMBIGUOUS = List.of("chessboard.png", "board.jpg", "left.jpg", "right.jpg");
+
+    /**
+     * Issue 16 on real photos: the Fashion-MNIST base fine-tuned on 22 chessboard photos and 50 other photos from
+     * opencv-doc (prepared by the folder dataset at the base's 3x28x28, shorter side 32), then `predict` through the
+     * CLI on held-out photos (JSON lines read back): every one gets its class, with the labels from the model's record.
+     */
+    @Test
+    void predictWithAModelFineTunedOnPhotosNamesTheClassesOfHeldOutPhotos() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(PHOTOS), "skipped: no opencv-doc photos (apt-get install opencv-doc)");
+        Path tree = work.resolve("photos");
+        Path heldOut = work.resolve("held-out");
+        int[] counts = new int[2];
+        try (var files = Files.list(PHOTOS)) {
+            for (Path photo : files.filter(f -> f.toString().endsWith(".jpg") || f.toString().endsWith(".png")).sorted().toList()) {
+                String name = photo.getFileName().toString();
+                if (AMBIGUOUS.contains(name)) {
+                    continue;
+                }
+                String label = name.matches("(left|right)\\d\\d\\.jpg") ? "chessboard" : "other";
+                boolean held = HELD_OUT_CHESSBOARD.contains(name) || HELD_OUT_OTHER.contains(name);
+                Path target = held ? heldOut.resolve(label).resolve(name) : tree.resolve("train").resolve(label).resolve(name);
+                Files.createDirectories(target.getParent());
+                Files.copy(photo, target);
+                if (!held) {
+                    counts[label.equals("chessboard") ? 0 : 1]++;
+                }
+            }
+        }
+        assertTrue(counts[0] >= 20 && counts[1] >= 40, "photos per class: " + Arrays.toString(counts));
+        String photoData = work.resolve("photo-data").toUri().toString();
+        Run prepared = cli("prepare", "--dataset", "folder", "--input", tree.toString(), "--output", photoData, "--image-size", "28",
+                "--resize", "32", "--master", "local[2]");
+        assertEquals(0, prepared.exit(), prepared.stderr());
+        // no test split of its own: the held-out photos are predicted instead; train needs one, so the training photos serve
+        Files.walkFileTree(work.resolve("photo-data/train"), new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) throws IOException {
+                Path copy = work.resolve("photo-data/test").resolve(work.resolve("photo-data/train").relativize(file));
+                Files.createDirectories(copy.getParent());
+                Files.copy(file, copy);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+        Path photoRun = work.resolve("photo-run");
+        Run tuned = cli("finetune", "--from", baseModel, "--freeze-through", "stem", "--data", photoData, "--output", photoRun.toString(),
+                "--epochs", "8", "--batch", "16", "--lr", "0.002", "--seed", "7", "--augment", "flip", "--master", "local[2]",
+                "--progress-seconds", "600");
+        assertEquals(0, tuned.exit(), tuned.stderr());
+
+        Path predictions = work.resolve("photo-predictions");
+        Run predicted = cli("predict", "--model", photoRun.resolve("model.zip").toUri().toString(), "--input", heldOut.toString(),
+                "--output", predictions.toUri().toString(), "--format", "json", "--top-k", "2", "--master", "local[2]");
+        assertEquals(0, predicted.exit(), predicted.stderr());
+        assertTrue(predicted.stdout().contains(HELD_OUT_CHESSBOARD.size() + HELD_OUT_OTHER.size() + " images (0 unreadable)"), predicted.stdout());
+        Map<String, String> wrong = new TreeMap<>();
+        int rows = 0;
+        try (var parts = Files.list(predictions)) {
+            for (Path part : parts.filter(f -> f.getFileName().toString().startsWith("part-")).toList()) {
+                for (String line : Files.readAllLines(part)) {
+                    JsonNode row = JSON.readTree(line);
+                    rows++;
+                    String path = row.get("path").asText();
+                    String expected = path.contains("/chessboard/") ? "chessboard" : "other";
+                    String top = row.get("labels").get(0).asText();
+                    System.out.printf("%s -> %s %.3f%n", path.substring(path.lastIndexOf('/') + 1), top, row.get("probabilities").get(0).asDouble());
+                    if (!top.equals(expected)) {
+                        wrong.put(path, top + " " + row.get("probabilities"));
+                    }
+                }
+            }
+        }
+        assertEquals(HELD_OUT_CHESSBOARD.size() + HELD_OUT_OTHER.size(), rows);
+        assertEquals(Map.of(), wrong, "held-out photos given the wrong class");
     }
 
     static double lastAccuracy(Path run) throws IOException {
