@@ -3,12 +3,15 @@ package org.sparkresnet.jobs.infer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkresnet.data.spark.RunningTasks;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.sparkresnet.data.fs.HadoopFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.UUID;
 
@@ -50,7 +53,14 @@ final class OutputFolder {
         FileSystem fs = HadoopFiles.fileSystem(target, conf);
         Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
         try {
-            rows.write().format(format.sparkName()).option("header", "true").save(temporary.toString());
+            try {
+                rows.write().format(format.sparkName()).option("header", "true").save(temporary.toString());
+            } catch (Exception e) { // Spark's failed job is the checked SparkException
+                // A failed job's other tasks may still be writing: only once they are done does the folder go whole
+                // (otherwise a straggler recreates it after the delete below).
+                RunningTasks.awaitNone(JavaSparkContext.fromSparkContext(rows.sparkSession().sparkContext()), Duration.ofMinutes(2));
+                throw e;
+            }
             if (overwrite && fs.exists(target) && !fs.delete(target, true)) {
                 throw new IOException("cannot replace " + target);
             }

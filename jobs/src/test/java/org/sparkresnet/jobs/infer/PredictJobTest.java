@@ -277,6 +277,8 @@ class PredictJobTest {
         Run failOnError = predict("v", "--input", photos.toString(), "--fail-on-error");
         assertEquals(2, failOnError.exit());
         assertTrue(failOnError.err().contains(InferenceFixtures.BROKEN), failOnError.err());
+        // the failed job's other tasks finish before its temporary folder is removed, so none recreates it afterwards
+        assertFalse(hasTemporaryFolders(), "a failed job leaves no temporary folder");
         assertFalse(Files.exists(work.resolve("v")), "no output from a failed run");
     }
 }
