@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
         description = "Distributed ResNet training on Apache Spark.",
         subcommands = {PrepareCommand.class, TrainCommand.class, FineTuneCommand.class, EvaluateCommand.class, PredictCommand.class, FeaturesCommand.class, SummaryCommand.class,
                 ModelBenchmark.class, BenchmarkPrepareCommand.class, InputBenchmarkCommand.class, TrainingBenchmarkCommand.class,
-                DataPathBenchmarkCommand.class, ScalingBenchmarkCommand.class, PreflightCommand.class, NightlyCommand.class, ImportTorchvisionCommand.class,
+                DataPathBenchmarkCommand.class, ScalingBenchmarkCommand.class, org.sparkresnet.jobs.bench.SoakCommand.class, PreflightCommand.class, NightlyCommand.class, ImportTorchvisionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

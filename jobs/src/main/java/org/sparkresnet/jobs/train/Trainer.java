@@ -55,6 +55,7 @@ public final class Trainer {
     private final Duration progressInterval;
     private final int metricsEvery;
     private Duration stallTimeout = DEFAULT_STALL_TIMEOUT;
+    private java.util.function.Consumer<EpochMetrics> epochObserver = epoch -> { };
 
     public Trainer(JavaSparkContext sc, PrintStream out, Duration progressInterval) {
         this(sc, out, progressInterval, IterationRecorder.DEFAULT_EVERY);
@@ -74,6 +75,12 @@ public final class Trainer {
             throw new IllegalArgumentException("stall timeout must be >= 0, got " + timeout);
         }
         this.stallTimeout = timeout;
+        return this;
+    }
+
+    /** Told of every finished epoch (its metrics written), before its checkpoint; for tools such as the soak command. */
+    public Trainer onEpochEnd(java.util.function.Consumer<EpochMetrics> observer) {
+        this.epochObserver = java.util.Objects.requireNonNull(observer, "observer");
         return this;
     }
 
@@ -168,6 +175,7 @@ public final class Trainer {
                         seconds, epochTotals.examples() / seconds, epochTotals.workerLoopSeconds(), trainingWorkers(sc, request),
                         epochTotals.dataWaitSeconds(), cost.shuffleWriteBytes(), cost.peakExecutorRssBytes(), cost.peakExecutorHeapBytes());
                 metrics.append(m);
+                epochObserver.accept(m);
                 out.printf("epoch %d/%d done: train loss %.4f, test accuracy %.4f%s, lr %.3g, %.1f images/s, %.0f s"
                                 + " (%d workers %.0f%% of the time in the minibatch loop, %.1f%% of it waiting for data)%n",
                         epoch, request.epochs(), m.trainLoss(), m.testAccuracy(),
