@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * iteration count.
  */
 class DriverKillIT {
-    private static final int IMAGES = 1024;
+    private static final int IMAGES = 512;
 
     @TempDir
     static Path work;

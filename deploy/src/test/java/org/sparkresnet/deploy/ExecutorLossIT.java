@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * checkpoint, and --resume in a new application finishes the run. Never a hang.
  */
 class ExecutorLossIT {
-    private static final int IMAGES = 4096;
+    private static final int IMAGES = 2048;
 
     @TempDir
     Path work;
@@ -47,13 +47,13 @@ class ExecutorLossIT {
             assertTrue(killer.killedPid() > 0, "an executor was killed during epoch 1: " + killer.printed());
             assertEquals(List.of((long) IMAGES, (long) IMAGES), result.epochs().stream().map(e -> e.examples()).toList(),
                     "every example counted once per epoch, the lost tasks' work not twice");
-            assertTrue(result.last().testAccuracy() > 0.6, "accuracy after two epochs: " + result.last().testAccuracy());
+            assertTrue(result.last().testAccuracy() > 0.5, "accuracy after two epochs (chance: 0.1): " + result.last().testAccuracy());
         }
     }
 
     @Test
     void sharingRecoversOrStopsWithinTheStallTimeoutAndResumeFinishesTheRun() {
-        Duration stallTimeout = Duration.ofSeconds(60);
+        Duration stallTimeout = Duration.ofSeconds(40);
         String data;
         TrainRequest request;
         try (JavaSparkContext sc = LocalCluster.start("executor-loss-sharing", 2, 2048)) {
@@ -67,7 +67,7 @@ class ExecutorLossIT {
                 TrainResult result = new Trainer(sc, killer.out(), Duration.ofSeconds(1)).stallTimeout(stallTimeout).run(request);
                 System.out.println("gradient sharing recovered from the lost executor: epochs " + result.epochs());
                 assertTrue(killer.killedPid() > 0, "an executor was killed during epoch 2: " + killer.printed());
-                assertTrue(result.last().testAccuracy() > 0.6, "accuracy " + result.last().testAccuracy());
+                assertTrue(result.last().testAccuracy() > 0.5, "accuracy (chance: 0.1) " + result.last().testAccuracy());
                 return;
             } catch (TrainingStalledException stalled) {
                 double seconds = (System.nanoTime() - started) / 1e9;
@@ -87,7 +87,7 @@ class ExecutorLossIT {
                     .stallTimeout(stallTimeout).run(sharing(request).withResume(true));
             assertTrue(printed.toString(StandardCharsets.UTF_8).contains("resuming after epoch 1 of 2"), printed.toString(StandardCharsets.UTF_8));
             assertEquals(IMAGES, resumed.last().examples(), "epoch 2 trained whole after the resume");
-            assertTrue(resumed.last().testAccuracy() > 0.6, "accuracy " + resumed.last().testAccuracy());
+            assertTrue(resumed.last().testAccuracy() > 0.5, "accuracy (chance: 0.1) " + resumed.last().testAccuracy());
         }
     }
 
