@@ -80,8 +80,8 @@ class TrainOutputSafetyTest {
                 () -> trainer(printed).stallTimeout(Duration.ofMillis(1)).run(request("run", true, 2)));
         assertTrue(stalled.getMessage().startsWith("training stalled in epoch 1 of 2: no training iteration on any worker for "),
                 stalled.getMessage());
-        assertTrue(stalled.getMessage().endsWith("there is no checkpoint yet; run the same command with --resume to continue from it"),
-                stalled.getMessage());
+        assertTrue(stalled.getMessage().endsWith("this --overwrite run cannot be resumed: run the same command again (any previous run"
+                + " in the output is untouched)"), stalled.getMessage());
         assertTrue(printed.toString(StandardCharsets.UTF_8).contains("--overwrite: the previous run in "), printed.toString());
         Map<String, String> afterFailure = checksums(work.resolve("run"));
         afterFailure.keySet().removeIf(name -> name.startsWith("_overwrite-")); // the failed run's own, hidden; removed by the next

@@ -212,12 +212,15 @@ public final class Trainer {
             if (watchdog.stallReason() == null) {
                 throw e;
             }
-            String resume = checkpoints.latestComplete()
-                    .map(c -> "the last whole checkpoint is after epoch " + c.marker().epochsDone() + " (" + c.zip() + ")")
-                    .orElse("there is no checkpoint yet");
+            // --resume and --overwrite contradict each other: an --overwrite run can only be started again
+            String next = request.overwrite()
+                    ? "this --overwrite run cannot be resumed: run the same command again (any previous run in the output is untouched)"
+                    : checkpoints.latestComplete()
+                            .map(c -> "the last whole checkpoint is after epoch " + c.marker().epochsDone() + " (" + c.zip() + ")")
+                            .orElse("there is no checkpoint yet") + "; run the same command with --resume to continue from it";
             throw new TrainingStalledException("training stalled in epoch " + epoch + " of " + request.epochs() + ": "
                     + watchdog.stallReason() + ", so the run was stopped (a lost executor in gradient sharing, a worker that cannot"
-                    + " reach the driver?); " + resume + "; run the same command with --resume to continue from it", e);
+                    + " reach the driver?); " + next, e);
         } finally {
             watchdog.disarm();
         }
