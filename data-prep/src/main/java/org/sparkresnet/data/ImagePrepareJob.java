@@ -4,7 +4,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkresnet.data.PrepareResult.SplitResult;
-import org.sparkresnet.data.fs.HadoopFiles;
 import org.sparkresnet.data.fs.SerializableConfiguration;
 import org.sparkresnet.data.image.ImageDatasetSpec;
 import org.sparkresnet.data.image.ImageFile;
@@ -196,7 +195,6 @@ final class ImagePrepareJob {
         return new DataPrepException(problems.get(0) + more + "; nothing was written (pass --skip-bad to leave such inputs out)");
     }
 
-    /** Deletes the split folders this run committed before it failed. */
     private static double secondsSince(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e9;
     }
