@@ -11,8 +11,14 @@ import java.util.Map;
 /**
  * What a stretch of the job cost the cluster, from Spark's own task and executor metrics: the shuffle bytes its tasks
  * wrote and read, and each executor's peak memory, as the resident set of its process tree (heap plus ND4J's native
- * arrays) and as JVM heap. Peaks need {@code spark.executor.processTreeMetrics.enabled} (SparkContexts sets it).
- * {@link #take()} returns the figures since the previous call and starts a new window.
+ * arrays) and as JVM heap. {@link #take()} returns the figures since the previous call and starts a new window.
+ * <p>
+ * Memory comes from two sources, and a window reports the larger. Spark's executor metrics (which need
+ * {@code spark.executor.processTreeMetrics.enabled}; SparkContexts sets it) see the whole process tree and every
+ * phase, but only through polls: a task's peaks are the polls that landed while it ran, so a window of short tasks (an
+ * epoch of a few seconds of averaging rounds) can end with none, and one failed {@code pgrep} stops Spark's
+ * process-tree readings for the JVM's life (ProcfsMetricsGetter). The training workers' own samples, taken after every
+ * iteration ({@link TrainingProgress#takeWorkerMemoryPeaks()}), never miss a window that trained.
  */
 public final class ClusterUsage extends SparkListener {
     private static final String RSS = "ProcessTreeJVMRSSMemory";
@@ -22,6 +28,12 @@ public final class ClusterUsage extends SparkListener {
     private long shuffleWriteBytes;
     private long shuffleReadBytes;
     private final Map<String, long[]> peaks = new HashMap<>();
+    private final TrainingProgress sampled;
+
+    /** @param sampled the run's progress, whose workers sample their memory */
+    public ClusterUsage(TrainingProgress sampled) {
+        this.sampled = sampled;
+    }
 
     /** A window's figures: shuffle bytes, and the largest peak of any one executor (0 when not reported). */
     public record Window(long shuffleWriteBytes, long shuffleReadBytes, long peakExecutorRssBytes, long peakExecutorHeapBytes) {
@@ -76,7 +88,9 @@ public final class ClusterUsage extends SparkListener {
             rss = Math.max(rss, peak[0]);
             heap = Math.max(heap, peak[1]);
         }
-        Window window = new Window(shuffleWriteBytes, shuffleReadBytes, rss, heap);
+        TrainingProgress.WorkerMemory workers = sampled.takeWorkerMemoryPeaks();
+        Window window = new Window(shuffleWriteBytes, shuffleReadBytes, Math.max(rss, workers.rssBytes()),
+                Math.max(heap, workers.heapBytes()));
         shuffleWriteBytes = 0;
         shuffleReadBytes = 0;
         peaks.clear();

@@ -149,7 +149,7 @@ public final class Trainer {
         ProgressPrinter printer = new ProgressPrinter(progress, out, progressInterval, request.epochs(), train.numExamples(), recorder);
         JavaRDD<DataSet> testData = ShardedDataset.minibatches(sc, testUri, request.batchSize(), -1);
 
-        ClusterUsage usage = new ClusterUsage();
+        ClusterUsage usage = new ClusterUsage(progress);
         sc.sc().addSparkListener(printer);
         sc.sc().addSparkListener(usage);
         try (StallWatchdog watchdog = stallTimeout.isZero() ? null : new StallWatchdog(sc, progress.iterations(), stallTimeout,

@@ -15,6 +15,8 @@ public final class TrainingProgress {
     private final DoubleAccumulator loopSeconds;
     private final LongAccumulator timedIterations;
     private final LongAccumulator dataWaitNanos;
+    private final MaxAccumulator peakRssBytes = new MaxAccumulator();
+    private final MaxAccumulator peakHeapBytes = new MaxAccumulator();
 
     public TrainingProgress(JavaSparkContext sc) {
         this.lossSum = sc.sc().doubleAccumulator("train loss sum");
@@ -23,11 +25,13 @@ public final class TrainingProgress {
         this.loopSeconds = sc.sc().doubleAccumulator("train loop seconds");
         this.timedIterations = sc.sc().longAccumulator("train timed iterations");
         this.dataWaitNanos = sc.sc().longAccumulator("train data wait nanos");
+        sc.sc().register(peakRssBytes, "train worker peak RSS bytes");
+        sc.sc().register(peakHeapBytes, "train worker peak heap bytes");
     }
 
     /** The worker-side half: serialized into the training workers with the accumulators. */
     public ProgressListener listener() {
-        return new ProgressListener(lossSum, iterations, examples, loopSeconds, timedIterations);
+        return new ProgressListener(lossSum, iterations, examples, loopSeconds, timedIterations, peakRssBytes, peakHeapBytes);
     }
 
     /** The workers' iteration counter (the {@link StallWatchdog} watches it). */
@@ -38,6 +42,18 @@ public final class TrainingProgress {
     /** What the training data's reader adds its consumers' waiting time to (see ShardedDataset.streamed). */
     public LongAccumulator dataWaitNanos() {
         return dataWaitNanos;
+    }
+
+    /**
+     * The largest resident set and heap any training worker's JVM sampled since the previous call (0 when no
+     * iteration ended); and a fresh start for the next window.
+     */
+    public WorkerMemory takeWorkerMemoryPeaks() {
+        return new WorkerMemory(peakRssBytes.getAndReset(), peakHeapBytes.getAndReset());
+    }
+
+    /** Peaks of one JVM's memory, in bytes, as the training workers sampled it after their iterations. */
+    public record WorkerMemory(long rssBytes, long heapBytes) {
     }
 
     public Snapshot snapshot() {
