@@ -78,6 +78,7 @@ final class ImagePrepareJob {
             }
             List<SplitResult> results = new ArrayList<>();
             Map<String, String> versions = Versions.of(sc, true);
+            progress.accept(SplitStaging.committing(written.size(), output));
             for (WrittenSplit split : written) { // every split's shards are written: only now commit them
                 Path splitDir = staging.commit(split.listing().split());
                 results.add(commit(split, splitDir, tree, spec, preprocessing, request, versions, conf));

@@ -50,11 +50,11 @@ public final class PrepareJob {
     public static PrepareResult run(JavaSparkContext sc, PrepareRequest unqualified, Consumer<String> progress) {
         PrepareRequest request = unqualified.qualified(sc.hadoopConfiguration());
         try (OutputLock.Held lock = OutputLock.acquire(new Path(request.outputUri()), sc.hadoopConfiguration(), progress)) {
-            return request.isImageDataset() ? ImagePrepareJob.run(sc, request, progress) : runIdx(sc, request);
+            return request.isImageDataset() ? ImagePrepareJob.run(sc, request, progress) : runIdx(sc, request, progress);
         }
     }
 
-    private static PrepareResult runIdx(JavaSparkContext sc, PrepareRequest request) {
+    private static PrepareResult runIdx(JavaSparkContext sc, PrepareRequest request, Consumer<String> progress) {
         long started = System.nanoTime();
         DatasetSpec spec = request.spec();
         Configuration conf = sc.hadoopConfiguration();
@@ -68,6 +68,7 @@ public final class PrepareJob {
             for (IdxSplitSource source : sources) {
                 staged.add(writeSplit(sc, source, staging, request));
             }
+            progress.accept(SplitStaging.committing(staged.size(), output));
             for (StagedSplit split : staged) { // every split's shards are written: only now commit them
                 results.add(split.commit(staging, conf));
             }

@@ -67,6 +67,11 @@ final class SplitStaging {
         return new SplitStaging(output, root, fs, replaceExisting);
     }
 
+    /** The progress line a job prints before its commits: the moment after which the new dataset replaces the old. */
+    static String committing(int splits, Path output) {
+        return "every shard written; committing " + splits + (splits == 1 ? " split" : " splits") + " into " + output;
+    }
+
     /** Where the tasks write the split's shards (created here). */
     Path splitDir(String split) {
         Path dir = new Path(root, split);

@@ -20,13 +20,14 @@ final class S3ProxyServer implements AutoCloseable {
     static final Path JAR = Path.of("target/s3proxy/s3proxy.jar");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
-    private final Process process;
+    private final Path dir;
+    private Process process;
     private final int port;
     private final String accessKey;
     private final String secretKey;
 
-    private S3ProxyServer(Process process, int port, String accessKey, String secretKey) {
-        this.process = process;
+    private S3ProxyServer(Path dir, int port, String accessKey, String secretKey) {
+        this.dir = dir;
         this.port = port;
         this.accessKey = accessKey;
         this.secretKey = secretKey;
@@ -53,12 +54,32 @@ final class S3ProxyServer implements AutoCloseable {
                 "s3proxy.credential=" + secretKey,
                 "jclouds.provider=filesystem-nio2",
                 "jclouds.filesystem.basedir=" + blobs.toAbsolutePath(), ""));
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process process = new ProcessBuilder(java, "-Xmx256m", "-jar", JAR.toAbsolutePath().toString(), "--properties", properties.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("s3proxy.log").toFile()).start();
-        S3ProxyServer server = new S3ProxyServer(process, port, accessKey, secretKey);
-        server.awaitListening(dir.resolve("s3proxy.log"));
+        S3ProxyServer server = new S3ProxyServer(dir, port, accessKey, secretKey);
+        server.launch();
         return server;
+    }
+
+    private void launch() throws IOException, InterruptedException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path log = dir.resolve("s3proxy.log");
+        process = new ProcessBuilder(java, "-Xmx256m", "-jar", JAR.toAbsolutePath().toString(), "--properties",
+                dir.resolve("s3proxy.properties").toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        awaitListening(log);
+    }
+
+    /** An outage: the endpoint's process is killed (SIGKILL, as a crashed host), its stored objects kept. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    /** The endpoint back after {@link #kill()}: same port, keys and objects. */
+    void restart() throws IOException, InterruptedException {
+        if (process.isAlive()) {
+            throw new IllegalStateException("s3proxy is still running");
+        }
+        launch();
     }
 
     /** The S3A settings a job needs for this endpoint: endpoint, path-style buckets, plain HTTP and the keys. */

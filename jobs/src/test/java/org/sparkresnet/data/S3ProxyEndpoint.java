@@ -27,6 +27,16 @@ public final class S3ProxyEndpoint implements AutoCloseable {
         server.configure(conf);
     }
 
+    /** An outage: the endpoint's process is killed, its stored objects kept. */
+    public void kill() throws InterruptedException {
+        server.kill();
+    }
+
+    /** The endpoint back after {@link #kill()}: same port, keys and objects. */
+    public void restart() throws IOException, InterruptedException {
+        server.restart();
+    }
+
     public String secretKey() {
         return server.secretKey();
     }

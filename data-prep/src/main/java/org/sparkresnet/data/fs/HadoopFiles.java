@@ -124,12 +124,22 @@ public final class HadoopFiles {
             if (!fs.rename(temporary, target)) {
                 throw new IOException("cannot rename " + temporary + " to " + target);
             }
-            return bytes;
-        } finally {
-            // after a successful rename the temporary name is gone; after a failure it must not linger
-            if (fs.exists(temporary)) {
-                fs.delete(temporary, false);
-            }
+            return bytes; // the rename took the temporary name away
+        } catch (IOException | RuntimeException e) {
+            removeQuietly(fs, temporary, e);
+            throw e;
+        }
+    }
+
+    /**
+     * After a failed write the temporary name must not linger; but when the store itself is down the clean-up fails
+     * too, and its error (after its own retries) must not replace the write's, which names the target.
+     */
+    private static void removeQuietly(FileSystem fs, Path temporary, Exception failure) {
+        try {
+            fs.delete(temporary, false);
+        } catch (IOException | RuntimeException cleanup) {
+            failure.addSuppressed(cleanup);
         }
     }
 }

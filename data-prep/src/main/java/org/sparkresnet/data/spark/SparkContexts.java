@@ -2,6 +2,7 @@ package org.sparkresnet.data.spark;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkresnet.data.fs.StorageRetry;
 import org.sparkresnet.runtime.JvmFlags;
 
 /**
@@ -9,7 +10,8 @@ import org.sparkresnet.runtime.JvmFlags;
  * spark.master) wins; a job's own --master comes next; local[*] is the default so a job runs out of the box.
  * Executors get the project's JVM flags (see {@link JvmFlags}) in front of whatever the user set, and ND4J threads
  * to match the cores each worker has (see {@link ExecutorThreads}) and containers sized for ND4J's off-heap memory
- * (see {@link ExecutorMemory}).
+ * (see {@link ExecutorMemory}), and object-store retries that ride out short outages and fail long ones in minutes (see
+ * {@link StorageRetry}).
  */
 public final class SparkContexts {
     public static final String DEFAULT_MASTER = "local[*]";
@@ -38,6 +40,7 @@ public final class SparkContexts {
         // executors report their peak memory (RSS includes ND4J's native arrays) with each task: what the train job records per epoch
         conf.setIfMissing("spark.executor.processTreeMetrics.enabled", "true");
         conf.setIfMissing("spark.executor.metrics.pollingInterval", "1s");
+        StorageRetry.apply(conf);
         return conf;
     }
 

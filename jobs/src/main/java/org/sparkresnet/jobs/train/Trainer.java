@@ -191,6 +191,7 @@ public final class Trainer {
             sc.sc().removeSparkListener(printer);
             sc.sc().removeSparkListener(usage);
         }
+        out.printf("writing the model to %s%n", modelPath);
         ModelStore.save(sparkNet.getNetwork(), modelPath, conf, true, ModelStore.recordOf(request.model(), train, request.dataUri()));
         List<EpochMetrics> epochs = metrics.epochs();
         description.put("finalMetrics", epochs.isEmpty() ? null : epochs.get(epochs.size() - 1));
