@@ -28,28 +28,66 @@ public final class HadoopFiles {
      * Counts what a writer writes and ignores its close(): writers such as DataSet.save close the stream they are
      * given, but the temporary file must be closed by writeAtomically, before the rename.
      */
+    /**
+     * Counts what the writer writes, and stands between it and the Hadoop stream. Its close only flushes: the stream is
+     * ours to close. After a failure it stops touching the Hadoop stream: HDFS's, once its pipeline failed, throws the
+     * same exception instance from every later call, and a writer's try-with-resources adding that exception to itself
+     * as suppressed throws IllegalArgumentException ("Self-suppression not permitted") in place of the real error.
+     */
     private static final class CountingOutputStream extends FilterOutputStream {
         long count;
+        private IOException failed;
 
         CountingOutputStream(OutputStream out) {
             super(out);
         }
 
         @Override
-        public void write(int b) throws IOException {
-            out.write(b);
+        public void write(int b) throws IOException { // writers such as DataSet.save come here once per byte
+            checkNotFailed();
+            try {
+                out.write(b);
+            } catch (IOException e) {
+                failed = e;
+                throw e;
+            }
             count++;
         }
 
         @Override
         public void write(byte[] bytes, int offset, int length) throws IOException {
-            out.write(bytes, offset, length);
+            checkNotFailed();
+            try {
+                out.write(bytes, offset, length);
+            } catch (IOException e) {
+                failed = e;
+                throw e;
+            }
             count += length;
         }
 
         @Override
+        public void flush() throws IOException {
+            checkNotFailed();
+            try {
+                out.flush();
+            } catch (IOException e) {
+                failed = e;
+                throw e;
+            }
+        }
+
+        @Override
         public void close() throws IOException {
-            flush();
+            if (failed == null) {
+                flush();
+            }
+        }
+
+        private void checkNotFailed() throws IOException {
+            if (failed != null) {
+                throw new IOException("the write already failed: " + failed.getMessage(), failed);
+            }
         }
     }
 
@@ -110,14 +148,19 @@ public final class HadoopFiles {
         Path temporary = new Path(target.getParent(), "." + target.getName() + "." + UUID.randomUUID() + ".tmp");
         try {
             long bytes;
-            try (FSDataOutputStream out = fs.create(temporary, false)) {
+            FSDataOutputStream out = fs.create(temporary, false);
+            try {
                 // buffered: writers such as DataSet.save write array elements one at a time, and every write into a
                 // Hadoop stream is synchronised and checksummed
                 CountingOutputStream counting = new CountingOutputStream(new BufferedOutputStream(out, WRITE_BUFFER_BYTES));
                 writer.writeTo(counting);
                 counting.flush();
                 bytes = counting.count;
+            } catch (IOException | RuntimeException e) {
+                closeAfterFailure(out, e);
+                throw e;
             }
+            out.close();
             if (fs.exists(target) && !fs.delete(target, false)) {
                 throw new IOException("cannot replace " + target);
             }
@@ -128,6 +171,21 @@ public final class HadoopFiles {
         } catch (IOException | RuntimeException e) {
             removeQuietly(fs, temporary, e);
             throw e;
+        }
+    }
+
+    /**
+     * Not try-with-resources: HDFS's output stream, once its pipeline failed, throws that same exception again from
+     * close, and adding an exception to itself as suppressed throws IllegalArgumentException ("Self-suppression not
+     * permitted"), which would replace the real error.
+     */
+    private static void closeAfterFailure(FSDataOutputStream out, Exception failure) {
+        try {
+            out.close();
+        } catch (IOException | RuntimeException close) {
+            if (close != failure) {
+                failure.addSuppressed(close);
+            }
         }
     }
 

@@ -8,9 +8,9 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.sparkresnet.data.PrepareJob;
 import org.sparkresnet.data.PrepareRequest;
-import org.sparkresnet.data.S3ProxyEndpoint;
 import org.sparkresnet.data.fs.OutputLock;
 import org.sparkresnet.data.spark.SparkContexts;
 import org.sparkresnet.jobs.store.Checkpoints;
@@ -23,7 +23,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -37,59 +36,65 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The S3 endpoint (s3proxy, its own process) killed at the moments that matter: while a checkpoint is written, while the
- * final model is saved, and while prepare commits a dataset over an existing one. Each time the job fails with an
- * error naming the URI it was writing, what was there before is untouched (SHA-256 of every stored object), and once
- * the endpoint is back the same command (with --resume for training) finishes the work. An outage shorter than the
- * retry settings' patience ({@link org.sparkresnet.data.fs.StorageRetry}) is ridden out without the run noticing.
+ * A store's data service stopped (a subclass starts a real one and knows how to stop it) at the moments that matter:
+ * while a checkpoint is written, while the final model is saved, and while prepare commits a dataset over an existing
+ * one. Each time the job fails with an error naming the URI it was writing, what was there before is untouched
+ * (SHA-256 of every stored file), and once the store is back the same command (with --resume for training) finishes
+ * the work.
  * <p>
- * The endpoint is killed from the jobs' own progress lines, printed just before each of those writes, so the moment
- * is exact. Bucket {@code models} fails fast (one retry) to keep the test short; bucket {@code steady} has the
- * settings every job gets.
+ * The outage starts from the jobs' own progress lines, printed just before each of those writes, so the moment is
+ * exact.
  */
-class StorageOutageTest {
-    private static final int IMAGES = 256;
-    private static final int EPOCHS = 2;
-    private static JavaSparkContext sc;
-    private static Configuration conf;
-    private static S3ProxyEndpoint s3;
-    private static java.nio.file.Path dir;
-    private static String dataUri;
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class StorageOutageContract {
+    static final int IMAGES = 256;
+    static final int EPOCHS = 2;
+    JavaSparkContext sc;
+    Configuration conf;
+    String dataUri;
+    /** When the last outage began (System.nanoTime()). */
+    volatile long stoppedAt;
+
+    /** Starts the store and points {@code conf} at it where needed. */
+    abstract void startStore(Configuration conf) throws Exception;
+
+    /** The outage: the store stops serving (or storing) data. */
+    abstract void stopService() throws Exception;
+
+    /** The store back after {@link #stopService()}, with what it held. */
+    abstract void restartService() throws Exception;
+
+    abstract void stopStore() throws Exception;
+
+    /** A folder on the store for this test's data and runs, on which outages fail fast. */
+    abstract Path root();
 
     @BeforeAll
-    static void start() throws Exception {
-        sc = SparkContexts.create("StorageOutageTest", "local[2]");
+    void start() throws Exception {
+        sc = SparkContexts.create(getClass().getSimpleName(), "local[2]");
         conf = sc.hadoopConfiguration();
-        dir = Files.createTempDirectory("storage-outage");
-        s3 = S3ProxyEndpoint.start(dir, List.of("models", "steady"));
-        s3.configure(conf);
-        conf.set("fs.s3a.bucket.models.retry.limit", "1");
-        conf.set("fs.s3a.bucket.models.retry.interval", "100ms");
-        conf.set("fs.s3a.bucket.models.attempts.maximum", "1");
-        dataUri = "s3a://models/outage/data";
+        startStore(conf);
+        dataUri = new Path(root(), "data").toString();
         PrepareJob.run(sc, new PrepareRequest("fashion-mnist", FashionMnist.requireDir().toUri().toString(), dataUri, 128, false, IMAGES));
     }
 
     @AfterAll
-    static void stop() throws Exception {
+    void stop() throws Exception {
         try {
             if (sc != null) {
                 sc.close();
             }
         } finally {
-            if (s3 != null) {
-                s3.close();
-            }
+            stopStore();
         }
     }
 
     @Test
     void anOutageDuringACheckpointWriteFailsNamingItKeepsTheLastCheckpointAndResumeFinishes() throws Exception {
-        Path run = new Path("s3a://models/outage/checkpoint-run");
+        Path run = new Path(root(), "checkpoint-run");
         Map<String, String> before = new TreeMap<>();
-        RuntimeException failure = assertThrows(RuntimeException.class, () -> new Trainer(sc, killOn("epoch 2/2 done",
+        RuntimeException failure = failsInTheOutage(() -> new Trainer(sc, killOn("epoch 2/2 done",
                 () -> before.putAll(checksums(new Path(run, Checkpoints.DIR)))), Duration.ZERO).run(request(run)));
-        s3.restart();
 
         assertNamed(failure, new Path(new Path(run, Checkpoints.DIR), Checkpoints.zipName(2)).toString());
         assertFalse(before.isEmpty());
@@ -104,11 +109,10 @@ class StorageOutageTest {
 
     @Test
     void anOutageDuringTheFinalModelSaveFailsNamingItAndResumeOnlyWritesTheModel() throws Exception {
-        Path run = new Path("s3a://models/outage/model-run");
+        Path run = new Path(root(), "model-run");
         Map<String, String> before = new TreeMap<>();
-        RuntimeException failure = assertThrows(RuntimeException.class, () -> new Trainer(sc, killOn("writing the model to",
+        RuntimeException failure = failsInTheOutage(() -> new Trainer(sc, killOn("writing the model to",
                 () -> before.putAll(checksums(new Path(run, Checkpoints.DIR)))), Duration.ZERO).run(request(run)));
-        s3.restart();
 
         assertNamed(failure, new Path(run, Trainer.MODEL_FILE).toString());
         assertFalse(filesystem(run).exists(new Path(run, Trainer.MODEL_FILE)), "no model.zip, whole or half");
@@ -126,13 +130,12 @@ class StorageOutageTest {
 
     @Test
     void anOutageDuringPreparesCommitFailsNamingTheOutputAndLeavesThePreviousDatasetAsItWas() throws Exception {
-        String output = "s3a://models/outage/replaced-data";
+        String output = new Path(root(), "replaced-data").toString();
         PrepareJob.run(sc, new PrepareRequest("fashion-mnist", FashionMnist.requireDir().toUri().toString(), output, 128, false, 128));
         Map<String, String> before = checksums(new Path(output));
         PrintStream killer = killOn("committing", () -> { });
-        RuntimeException failure = assertThrows(RuntimeException.class, () -> PrepareJob.run(sc, new PrepareRequest("fashion-mnist",
+        RuntimeException failure = failsInTheOutage(() -> PrepareJob.run(sc, new PrepareRequest("fashion-mnist",
                 FashionMnist.requireDir().toUri().toString(), output, 64, true, 256), killer::println));
-        s3.restart();
 
         assertNamed(failure, output);
         Map<String, String> after = checksums(new Path(output));
@@ -145,42 +148,21 @@ class StorageOutageTest {
         assertEquals(256, org.sparkresnet.data.SplitManifest.read(new Path(output, Trainer.TRAIN_SPLIT).toString(), conf).numExamples());
     }
 
-    @Test
-    void aShortOutageDuringACheckpointWriteIsRiddenOutWithTheJobsRetrySettings() throws Exception {
-        Path run = new Path("s3a://steady/outage/short-run");
-        Thread[] restarter = new Thread[1];
-        TrainResult result = new Trainer(sc, killOn("epoch 1/2 done", () -> { }, () -> {
-            restarter[0] = new Thread(() -> {
-                try {
-                    Thread.sleep(15_000);
-                    s3.restart();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            restarter[0].start();
-        }), Duration.ZERO).run(request(run));
-        restarter[0].join();
-        assertEquals(2, result.epochs().size());
-        assertEquals(2, new Checkpoints(run, conf).latestComplete().orElseThrow().marker().epochsDone());
-        assertTrue(filesystem(run).exists(new Path(run, Trainer.MODEL_FILE)));
-    }
-
-    private static TrainRequest request(Path output) {
+    TrainRequest request(Path output) {
         return new TrainRequest(dataUri, output.toString(), "resnet20", EPOCHS, 32, "adam", 2e-3, 0.9, 0, 2, 11, false);
     }
 
-    private static TrainResult resumeAfterTheDeadDriver(Path run) {
+    TrainResult resumeAfterTheDeadDriver(Path run) {
         return resumeAfterTheDeadDriver(run, System.out);
     }
 
     /** A failed driver exits, and a new one takes its lock over (DriverKillIT); here the failed run's JVM lives on. */
-    private static TrainResult resumeAfterTheDeadDriver(Path run, PrintStream out) {
+    TrainResult resumeAfterTheDeadDriver(Path run, PrintStream out) {
         deleteLock(run);
         return new Trainer(sc, out, Duration.ZERO).run(request(run).withResume(true));
     }
 
-    private static void deleteLock(Path output) {
+    void deleteLock(Path output) {
         try {
             for (FileStatus f : filesystem(output).listStatus(output)) {
                 if (f.getPath().getName().startsWith(OutputLock.FILE_NAME)) {
@@ -192,7 +174,27 @@ class StorageOutageTest {
         }
     }
 
-    private static void assertNamed(Throwable failure, String uri) {
+    /**
+     * Runs a job that stops the store on the way and must fail; brings the store back whatever happened; checks the
+     * failure came within minutes of the outage's start (a nightly run must not hang on it).
+     */
+    RuntimeException failsInTheOutage(org.junit.jupiter.api.function.Executable job) throws Exception {
+        stoppedAt = 0;
+        try {
+            RuntimeException failure = assertThrows(RuntimeException.class, job);
+            double seconds = (System.nanoTime() - stoppedAt) / 1e9;
+            System.out.printf("%s: the job failed %.1f s into the outage: %s%n", getClass().getSimpleName(), seconds, failure.getMessage());
+            assertTrue(stoppedAt != 0, "the outage began");
+            assertTrue(seconds < 180, "the job failed only " + seconds + " s into the outage");
+            return failure;
+        } finally {
+            if (stoppedAt != 0) {
+                restartService();
+            }
+        }
+    }
+
+    void assertNamed(Throwable failure, String uri) {
         StringBuilder chain = new StringBuilder();
         for (Throwable t = failure; t != null; t = t.getCause()) {
             chain.append(t.getMessage()).append('\n');
@@ -200,12 +202,12 @@ class StorageOutageTest {
         assertTrue(failure.getMessage().contains(uri), "the error names " + uri + ":\n" + chain);
     }
 
-    private static PrintStream killOn(String line, Runnable beforeKill) {
+    PrintStream killOn(String line, Runnable beforeKill) {
         return killOn(line, beforeKill, () -> { });
     }
 
     /** Everything printed goes to stdout; the first time {@code line} appears, the endpoint is killed before the job goes on. */
-    private static PrintStream killOn(String line, Runnable beforeKill, Runnable afterKill) {
+    PrintStream killOn(String line, Runnable beforeKill, Runnable afterKill) {
         StringBuilder seen = new StringBuilder();
         boolean[] killed = {false};
         return new PrintStream(new OutputStream() {
@@ -222,8 +224,9 @@ class StorageOutageTest {
                     killed[0] = true;
                     beforeKill.run();
                     try {
-                        s3.kill();
-                    } catch (InterruptedException e) {
+                        stopService();
+                        stoppedAt = System.nanoTime();
+                    } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
                     afterKill.run();
@@ -232,7 +235,7 @@ class StorageOutageTest {
         }, true, StandardCharsets.UTF_8);
     }
 
-    private static FileSystem filesystem(Path path) {
+    FileSystem filesystem(Path path) {
         try {
             return path.getFileSystem(conf);
         } catch (java.io.IOException e) {
@@ -241,7 +244,7 @@ class StorageOutageTest {
     }
 
     /** SHA-256 of every object under {@code root}, by path relative to it. */
-    private static Map<String, String> checksums(Path root) {
+    Map<String, String> checksums(Path root) {
         try {
             FileSystem fs = filesystem(root);
             Map<String, String> sums = new TreeMap<>();
