@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link StorageOutageContract} on S3: s3proxy, in its own process, killed with SIGKILL and started again on the same
- * port over the same objects. Bucket {@code models} fails fast (one retry) to keep the test short; bucket
+ * port over the same objects. Bucket {@code outage} fails fast (one retry) to keep the test short; bucket
  * {@code steady} has the settings every job gets ({@link org.sparkresnet.data.fs.StorageRetry}), with which an outage
  * shorter than their patience is ridden out without the run noticing.
  */
@@ -28,11 +28,11 @@ class S3StorageOutageTest extends StorageOutageContract {
     @Override
     void startStore(Configuration conf) throws Exception {
         dir = Files.createTempDirectory("s3-outage");
-        s3 = S3ProxyEndpoint.start(dir, List.of("models", "steady"));
+        s3 = S3ProxyEndpoint.start(dir, List.of("outage", "steady"));
         s3.configure(conf);
-        conf.set("fs.s3a.bucket.models.retry.limit", "1");
-        conf.set("fs.s3a.bucket.models.retry.interval", "100ms");
-        conf.set("fs.s3a.bucket.models.attempts.maximum", "1");
+        conf.set("fs.s3a.bucket.outage.retry.limit", "1");
+        conf.set("fs.s3a.bucket.outage.retry.interval", "100ms");
+        conf.set("fs.s3a.bucket.outage.attempts.maximum", "1");
     }
 
     @Override
@@ -47,6 +47,10 @@ class S3StorageOutageTest extends StorageOutageContract {
 
     @Override
     void stopStore() throws Exception {
+        // Hadoop caches a file system per scheme and bucket, not per endpoint: later tests in this JVM must not get ours
+        for (String bucket : List.of("s3a://outage/", "s3a://steady/")) {
+            org.apache.hadoop.fs.FileSystem.get(java.net.URI.create(bucket), conf).close();
+        }
         if (s3 != null) {
             s3.close();
         }
@@ -59,7 +63,7 @@ class S3StorageOutageTest extends StorageOutageContract {
 
     @Override
     Path root() {
-        return new Path("s3a://models/outage");
+        return new Path("s3a://outage/runs");
     }
 
     @Test
