@@ -5,6 +5,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkresnet.data.SplitManifest;
 import org.sparkresnet.data.fs.HadoopFiles;
+import org.sparkresnet.jobs.store.ModelStore;
 import org.sparkresnet.jobs.train.FineTunedNetwork;
 import org.sparkresnet.jobs.train.FineTuning;
 import org.sparkresnet.jobs.train.TrainRequest;
@@ -50,7 +51,7 @@ public final class FineTuneCommand extends TrainCommand {
     TrainRequest prepare(JavaSparkContext sc, TrainRequest request, PrintStream out) {
         Configuration conf = sc.hadoopConfiguration();
         String baseUri = HadoopFiles.qualify(from, conf);
-        Optional<ModelRecord> record = FineTunedNetwork.readRecord(baseUri, conf);
+        Optional<ModelRecord> record = ModelStore.readRecord(new org.apache.hadoop.fs.Path(baseUri), conf);
         String model = baseModelName(record, request.model(), baseUri);
         FineTuning tuning = new FineTuning(baseUri, FineTuning.parseStage(freezeThrough, model));
         String dataUri = HadoopFiles.qualify(request.dataUri(), conf);

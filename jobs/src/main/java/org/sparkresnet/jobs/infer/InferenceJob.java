@@ -7,6 +7,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sparkresnet.data.fs.HadoopFiles;
+import org.sparkresnet.jobs.store.ModelStore;
 import org.sparkresnet.model.record.ModelRecord;
 
 import java.io.PrintStream;
@@ -45,7 +46,7 @@ public final class InferenceJob {
         Path output = new Path(HadoopFiles.qualify(request.output(), conf));
         OutputFolder.checkWritable(output, request.overwrite(), conf);
         String modelUri = HadoopFiles.qualify(request.model(), conf);
-        ModelRecord record = ModelCache.get(modelUri, conf).record();
+        ModelRecord record = ModelStore.requireRecord(new Path(modelUri), conf); // the record only: tasks load the network
         out.println("model " + modelUri + ": " + record);
         InferenceInputs.Input input = InferenceInputs.open(spark, request.inputs(), request.inputList(), record, request.failOnError());
         ResNetModel model = new ResNetModel().setModelUri(modelUri).setInputCol(InferenceInputs.CONTENT).setPathCol(InferenceInputs.PATH)

@@ -24,6 +24,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.sparkresnet.data.fs.HadoopFiles;
+import org.sparkresnet.jobs.store.ModelStore;
 import org.sparkresnet.data.fs.SerializableConfiguration;
 import scala.Option;
 
@@ -157,7 +158,8 @@ public final class ResNetModel extends Transformer implements MLWritable {
         }
         Configuration hadoop = dataset.sparkSession().sparkContext().hadoopConfiguration();
         String uri = HadoopFiles.qualify(getModelUri(), hadoop);
-        ModelCache.get(uri, hadoop); // on the driver: a missing model or record fails here, before any task
+        // on the driver, the record only (not the network): a missing model or record fails here, before any task
+        ModelStore.requireRecord(new Path(uri), hadoop);
         StructType in = dataset.schema();
         String input = getInputCol();
         int pathIndex = Arrays.asList(in.fieldNames()).indexOf(getPathCol());

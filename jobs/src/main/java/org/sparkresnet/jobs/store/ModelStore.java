@@ -12,6 +12,7 @@ import org.sparkresnet.model.record.ModelRecordZip;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Optional;
 
 /** Saves and loads model zips (DL4J ModelSerializer format, plus the {@link ModelRecord}) at any Hadoop FS URI; saves are atomic. */
 public final class ModelStore {
@@ -19,6 +20,8 @@ public final class ModelStore {
     }
 
     /** A plain DL4J zip, without a record (checkpoints: the run's model.zip carries the record). */
+    private static final String NO_MODEL = "no model at ";
+
     public static void save(ComputationGraph net, Path target, Configuration conf, boolean withUpdater) {
         HadoopFiles.writeAtomically(target, conf, out -> ModelSerializer.writeModel(net, out, withUpdater));
     }
@@ -42,7 +45,7 @@ public final class ModelStore {
     public static ModelRecordZip.SavedModel loadWithRecord(Path source, Configuration conf) {
         try {
             if (!source.getFileSystem(conf).exists(source)) {
-                throw new IllegalArgumentException("no model at " + source + ": expected a model zip written by the train job");
+                throw new IllegalArgumentException(NO_MODEL + source + ": expected a model zip written by train, finetune or import-torchvision");
             }
             try (FSDataInputStream in = source.getFileSystem(conf).open(source)) {
                 return ModelRecordZip.read(in, source.toString());
@@ -57,13 +60,39 @@ public final class ModelStore {
         }
     }
 
-    /** The record, or a clear error for a zip that has none. */
+    /** The model and its record, or a clear error for a zip that has none. */
     public static ModelRecordZip.SavedModel loadRequiringRecord(Path source, Configuration conf) {
         ModelRecordZip.SavedModel saved = loadWithRecord(source, conf);
         if (saved.record().isEmpty()) {
-            throw new IllegalArgumentException("model " + source + " has no " + ModelRecordZip.ENTRY + " (class names and preprocessing):"
-                    + " it was saved by an older version or outside this project; train or import it again with this version");
+            throw noRecord(source);
         }
         return saved;
+    }
+
+    /**
+     * Only the record of the model zip at any Hadoop URI, read in one pass without building the network; empty for
+     * zips saved without one.
+     *
+     * @throws IllegalArgumentException when there is no file, or it is not a DL4J model zip
+     */
+    public static Optional<ModelRecord> readRecord(Path source, Configuration conf) {
+        if (!HadoopFiles.exists(source, conf)) {
+            throw new IllegalArgumentException(NO_MODEL + source + ": expected a model zip written by train, finetune or import-torchvision");
+        }
+        try (FSDataInputStream in = HadoopFiles.fileSystem(source, conf).open(source)) {
+            return ModelRecordZip.scanRecord(in, source.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read model " + source + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@link #readRecord}, or a clear error for a zip that has none. */
+    public static ModelRecord requireRecord(Path source, Configuration conf) {
+        return readRecord(source, conf).orElseThrow(() -> noRecord(source));
+    }
+
+    private static IllegalArgumentException noRecord(Path source) {
+        return new IllegalArgumentException("model " + source + " has no " + ModelRecordZip.ENTRY + " (class names and preprocessing):"
+                + " it was saved by an older version or outside this project; train or import it again with this version");
     }
 }

@@ -1,7 +1,6 @@
 package org.sparkresnet.jobs.train;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -9,7 +8,6 @@ import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sparkresnet.data.SplitManifest;
-import org.sparkresnet.data.fs.HadoopFiles;
 import org.sparkresnet.jobs.store.ModelStore;
 import org.sparkresnet.model.InputShape;
 import org.sparkresnet.model.LayerNames;
@@ -17,18 +15,12 @@ import org.sparkresnet.model.ResNets;
 import org.sparkresnet.model.record.ModelRecord;
 import org.sparkresnet.model.record.ModelRecordZip;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipException;
-import java.util.zip.ZipInputStream;
 
 /**
  * The network a fine-tuning run ({@link FineTuning}) trains: the request's model built fresh for the new data's
@@ -83,39 +75,6 @@ public final class FineTunedNetwork {
             }
         }
         return names;
-    }
-
-    /**
-     * The record inside a model zip at any Hadoop FS URI, read without building the network (so the command can name
-     * the base's architecture before the run starts).
-     *
-     * @throws IllegalArgumentException when there is no file, or it is not a DL4J model zip
-     */
-    public static Optional<ModelRecord> readRecord(String baseUri, Configuration conf) {
-        Path path = new Path(baseUri);
-        if (!HadoopFiles.exists(path, conf)) {
-            throw new IllegalArgumentException("--from " + baseUri + ": no such file; expected a model.zip written by train or import-torchvision");
-        }
-        boolean dl4jModel = false;
-        ModelRecord record = null;
-        try (FSDataInputStream raw = HadoopFiles.fileSystem(path, conf).open(path); ZipInputStream zip = new ZipInputStream(raw)) {
-            for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
-                if (entry.getName().equals("configuration.json")) {
-                    dl4jModel = true;
-                } else if (entry.getName().equals(ModelRecordZip.ENTRY)) {
-                    record = ModelRecordZip.fromJson(zip.readAllBytes(), baseUri);
-                }
-            }
-        } catch (ZipException e) {
-            throw new IllegalArgumentException("--from " + baseUri + " is not a model zip (" + e.getMessage() + ")", e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read --from " + baseUri + ": " + e.getMessage(), e);
-        }
-        if (!dl4jModel) {
-            throw new IllegalArgumentException("--from " + baseUri + " is not a model zip (no configuration.json): expected a model.zip"
-                    + " written by train or import-torchvision");
-        }
-        return Optional.ofNullable(record);
     }
 
     /** The base's architecture and input must be the request's model and the data's images. */

@@ -90,6 +90,33 @@ public final class ModelRecordZip {
         }
     }
 
+    /**
+     * The record of a model zip read from a stream in one pass, without building the network (a driver that only
+     * needs the class names or input shape of a ResNet-152 need not hold its 230 MB); empty when the zip has none.
+     *
+     * @throws IllegalArgumentException when the stream is not a DL4J model zip; {@code where} names it
+     */
+    public static Optional<ModelRecord> scanRecord(InputStream in, String where) throws IOException {
+        boolean dl4jModel = false;
+        ModelRecord record = null;
+        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(in)) {
+            for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
+                if (entry.getName().equals("configuration.json")) {
+                    dl4jModel = true;
+                } else if (entry.getName().equals(ENTRY)) {
+                    record = fromJson(zip.readAllBytes(), where);
+                }
+            }
+        } catch (java.util.zip.ZipException e) {
+            throw new IllegalArgumentException(where + " is not a model zip (" + e.getMessage() + ")", e);
+        }
+        if (!dl4jModel) {
+            throw new IllegalArgumentException(where + " is not a model zip (no configuration.json): expected a model.zip written by"
+                    + " train, finetune or import-torchvision");
+        }
+        return Optional.ofNullable(record);
+    }
+
     public static byte[] toJson(ModelRecord record) {
         try {
             return JSON.writeValueAsBytes(record);

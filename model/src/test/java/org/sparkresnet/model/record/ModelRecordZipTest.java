@@ -52,6 +52,26 @@ class ModelRecordZipTest {
     }
 
     @Test
+    void theRecordAloneIsReadFromAStreamWithoutTheNetworkAndAnythingElseIsRefused(@TempDir Path dir) throws Exception {
+        ComputationGraph net = ResNets.build(ModelRequest.of("resnet20", INPUT, 3));
+        File zip = dir.resolve("model.zip").toFile();
+        try (OutputStream out = new FileOutputStream(zip)) {
+            ModelRecordZip.write(net, true, RECORD, out);
+        }
+        try (var in = new java.io.FileInputStream(zip)) {
+            assertEquals(RECORD, ModelRecordZip.scanRecord(in, "model.zip").orElseThrow());
+        }
+        File plain = dir.resolve("plain.zip").toFile();
+        ModelSerializer.writeModel(net, plain, false);
+        try (var in = new java.io.FileInputStream(plain)) {
+            assertTrue(ModelRecordZip.scanRecord(in, "plain.zip").isEmpty(), "a DL4J zip without a record");
+        }
+        IllegalArgumentException notZip = assertThrows(IllegalArgumentException.class,
+                () -> ModelRecordZip.scanRecord(new java.io.ByteArrayInputStream("not a model".getBytes(StandardCharsets.UTF_8)), "notes.zip"));
+        assertTrue(notZip.getMessage().startsWith("notes.zip is not a model zip"), notZip.getMessage());
+    }
+
+    @Test
     void jsonNamesItsFieldsAndRefusesAFutureFormat() {
         String json = new String(ModelRecordZip.toJson(RECORD), StandardCharsets.UTF_8);
         assertTrue(json.contains("\"input\" : \"3x16x16\"") && json.contains("\"formatVersion\" : 1") && json.contains("\"cat\""), json);
