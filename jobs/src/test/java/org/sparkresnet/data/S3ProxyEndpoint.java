@@ -3,7 +3,9 @@ package org.sparkresnet.data;
 import org.apache.hadoop.conf.Configuration;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -12,14 +14,25 @@ import java.util.List;
  */
 public final class S3ProxyEndpoint implements AutoCloseable {
     private final S3ProxyServer server;
+    private final Path dir;
 
-    private S3ProxyEndpoint(S3ProxyServer server) {
+    private S3ProxyEndpoint(S3ProxyServer server, Path dir) {
         this.server = server;
+        this.dir = dir;
     }
 
-    /** Starts s3proxy storing blobs under {@code dir}, with one empty bucket per name in {@code buckets}. */
-    public static S3ProxyEndpoint start(Path dir, List<String> buckets) throws IOException, InterruptedException {
-        return new S3ProxyEndpoint(S3ProxyServer.start(dir, buckets));
+    /**
+     * Starts s3proxy storing blobs under a new temporary folder (deleted on {@link #close()}), with one empty bucket per
+     * name in {@code buckets}.
+     */
+    public static S3ProxyEndpoint start(String prefix, List<String> buckets) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory(prefix);
+        return new S3ProxyEndpoint(S3ProxyServer.start(dir, buckets), dir);
+    }
+
+    /** s3proxy's folder: its configuration, log, and blobs/BUCKET/KEY, a file per object. */
+    public Path directory() {
+        return dir;
     }
 
     /** Sets the S3A endpoint, path-style access and this run's keys in {@code conf}. */
@@ -42,7 +55,10 @@ public final class S3ProxyEndpoint implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() throws InterruptedException, IOException {
         server.close();
+        try (var files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
     }
 }

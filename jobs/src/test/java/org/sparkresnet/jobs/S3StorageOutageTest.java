@@ -8,7 +8,6 @@ import org.sparkresnet.jobs.store.Checkpoints;
 import org.sparkresnet.jobs.train.TrainResult;
 import org.sparkresnet.jobs.train.Trainer;
 
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 
@@ -22,13 +21,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * shorter than their patience is ridden out without the run noticing.
  */
 class S3StorageOutageTest extends StorageOutageContract {
-    private java.nio.file.Path dir;
     private S3ProxyEndpoint s3;
 
     @Override
     void startStore(Configuration conf) throws Exception {
-        dir = Files.createTempDirectory("s3-outage");
-        s3 = S3ProxyEndpoint.start(dir, List.of("outage", "steady"));
+        s3 = S3ProxyEndpoint.start("s3-outage", List.of("outage", "steady"));
         s3.configure(conf);
         conf.set("fs.s3a.bucket.outage.retry.limit", "1");
         conf.set("fs.s3a.bucket.outage.retry.interval", "100ms");
@@ -53,11 +50,6 @@ class S3StorageOutageTest extends StorageOutageContract {
         }
         if (s3 != null) {
             s3.close();
-        }
-        if (dir != null) {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
         }
     }
 

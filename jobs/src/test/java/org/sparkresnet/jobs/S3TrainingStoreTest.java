@@ -18,13 +18,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * s3a:// URI, the keys only in the job's Hadoop configuration.
  */
 class S3TrainingStoreTest extends TrainingStoreContract {
-    private java.nio.file.Path dir;
     private S3ProxyEndpoint s3;
 
     @Override
     void startStore(Configuration conf) throws Exception {
-        dir = Files.createTempDirectory("jobs-s3proxy");
-        s3 = S3ProxyEndpoint.start(dir, List.of("models"));
+        s3 = S3ProxyEndpoint.start("jobs-s3proxy", List.of("models"));
         s3.configure(conf);
     }
 
@@ -38,16 +36,11 @@ class S3TrainingStoreTest extends TrainingStoreContract {
         if (s3 != null) {
             s3.close();
         }
-        if (dir != null) {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
     }
 
     @Test
     void theRunLivesInS3ProxysBlobStoreAndNamesNoCredentials() throws Exception {
-        try (var files = Files.walk(dir.resolve("blobs/models"))) {
+        try (var files = Files.walk(s3.directory().resolve("blobs/models"))) {
             assertTrue(files.anyMatch(f -> f.getFileName().toString().equals(Trainer.MODEL_FILE)), "model.zip is an object in s3proxy's store");
         }
         assertFalse(read(new Path(run, RunManifest.FILE_NAME)).contains(s3.secretKey()), "no credentials in run.json");
@@ -63,7 +56,7 @@ class S3TrainingStoreTest extends TrainingStoreContract {
         String secret = s3.secretKey();
         assertTrue(secret.length() >= 32, "a recognisable secret: " + secret);
         int objects = 0;
-        try (var files = Files.walk(dir)) {
+        try (var files = Files.walk(s3.directory())) {
             for (java.nio.file.Path file : files.filter(Files::isRegularFile).toList()) {
                 if (file.getFileName().toString().endsWith(".properties")) {
                     continue; // s3proxy's own configuration, written by the test harness, holds the credential by design

@@ -1,6 +1,5 @@
 package org.sparkresnet.jobs.infer;
 
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.spark.SparkException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -233,13 +232,8 @@ class ResNetModelTest {
 
     @Test
     void savedToHdfsItLoadsWithItsOwnCopyOfTheModelAndPredictsTheSame() throws Exception {
-        java.nio.file.Path base = Files.createTempDirectory("infer-minidfs");
-        org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.toString());
-        MiniDFSCluster hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        try {
-            hdfs.waitActive();
-            String saved = hdfs.getFileSystem().getUri() + "/models/resnet-transformer";
+        try (org.sparkresnet.jobs.MiniHdfs hdfs = org.sparkresnet.jobs.MiniHdfs.start("infer-minidfs")) {
+            String saved = hdfs.uri() + "/models/resnet-transformer";
             java.nio.file.Path original = work.resolve("to-be-deleted.zip");
             Files.copy(work.resolve("model.zip"), original);
             ResNetModel model = model().setModelUri(original.toUri().toString()).setTopK(3).setBatchSize(7);
@@ -254,8 +248,6 @@ class ResNetModelTest {
             assertEquals(model.uid(), loaded.uid());
             assertEquals(expected, loaded.transform(files()).select("path", "prediction", "error").collectAsList());
             assertNotNull(expected.get(0));
-        } finally {
-            hdfs.shutdown(true);
         }
     }
 }
