@@ -36,10 +36,6 @@ class HdfsStorageOutageTest extends StorageOutageContract {
 
     @Override
     Path root() {
-        try {
-            return new Path(hdfs.uri(), "/outage");
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return new Path(hdfs.uri(), "/outage");
     }
 }

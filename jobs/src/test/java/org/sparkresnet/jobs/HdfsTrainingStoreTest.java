@@ -14,11 +14,7 @@ class HdfsTrainingStoreTest extends TrainingStoreContract {
 
     @Override
     Path root() {
-        try {
-            return new Path(hdfs.uri(), "/jobs-test");
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return new Path(hdfs.uri(), "/jobs-test");
     }
 
     @Override

@@ -15,11 +15,13 @@ import java.util.Comparator;
 public final class MiniHdfs implements AutoCloseable {
     private final Path baseDir;
     private final MiniDFSCluster cluster;
+    private final String uri;
     private MiniDFSCluster.DataNodeProperties stopped;
 
-    private MiniHdfs(Path baseDir, MiniDFSCluster cluster) {
+    private MiniHdfs(Path baseDir, MiniDFSCluster cluster) throws IOException {
         this.baseDir = baseDir;
         this.cluster = cluster;
+        this.uri = cluster.getFileSystem().getUri().toString();
     }
 
     public static MiniHdfs start(String prefix) throws IOException {
@@ -32,8 +34,8 @@ public final class MiniHdfs implements AutoCloseable {
     }
 
     /** hdfs://host:port, without a path. */
-    public String uri() throws IOException {
-        return cluster.getFileSystem().getUri().toString();
+    public String uri() {
+        return uri;
     }
 
     /** Stops the only DataNode (blocks kept); the NameNode stays up. */

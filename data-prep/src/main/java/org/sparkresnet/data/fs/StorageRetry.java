@@ -3,7 +3,6 @@ package org.sparkresnet.data.fs;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -21,18 +20,13 @@ import java.util.Map;
  */
 public final class StorageRetry {
     /** Hadoop key and this project's value. */
-    public static final Map<String, String> S3A = settings();
+    public static final Map<String, String> S3A = Map.of(
+            "fs.s3a.retry.limit", "5",
+            "fs.s3a.retry.interval", "1s",
+            "fs.s3a.attempts.maximum", "3",
+            "fs.s3a.connection.timeout", "60000");
 
     private StorageRetry() {
-    }
-
-    private static Map<String, String> settings() {
-        Map<String, String> s = new LinkedHashMap<>();
-        s.put("fs.s3a.retry.limit", "5");
-        s.put("fs.s3a.retry.interval", "1s");
-        s.put("fs.s3a.attempts.maximum", "3");
-        s.put("fs.s3a.connection.timeout", "60000");
-        return Map.copyOf(s);
     }
 
     /** Sets each key as {@code spark.hadoop.KEY} unless the user already set it in Spark or Hadoop configuration. */

@@ -20,8 +20,6 @@ public final class ModelStore {
     }
 
     /** A plain DL4J zip, without a record (checkpoints: the run's model.zip carries the record). */
-    private static final String NO_MODEL = "no model at ";
-
     public static void save(ComputationGraph net, Path target, Configuration conf, boolean withUpdater) {
         HadoopFiles.writeAtomically(target, conf, out -> ModelSerializer.writeModel(net, out, withUpdater));
     }
@@ -45,7 +43,7 @@ public final class ModelStore {
     public static ModelRecordZip.SavedModel loadWithRecord(Path source, Configuration conf) {
         try {
             if (!source.getFileSystem(conf).exists(source)) {
-                throw new IllegalArgumentException(NO_MODEL + source + ": expected a model zip written by train, finetune or import-torchvision");
+                throw noModel(source);
             }
             try (FSDataInputStream in = source.getFileSystem(conf).open(source)) {
                 return ModelRecordZip.read(in, source.toString());
@@ -77,7 +75,7 @@ public final class ModelStore {
      */
     public static Optional<ModelRecord> readRecord(Path source, Configuration conf) {
         if (!HadoopFiles.exists(source, conf)) {
-            throw new IllegalArgumentException(NO_MODEL + source + ": expected a model zip written by train, finetune or import-torchvision");
+            throw noModel(source);
         }
         try (FSDataInputStream in = HadoopFiles.fileSystem(source, conf).open(source)) {
             return ModelRecordZip.scanRecord(in, source.toString());
@@ -89,6 +87,10 @@ public final class ModelStore {
     /** {@link #readRecord}, or a clear error for a zip that has none. */
     public static ModelRecord requireRecord(Path source, Configuration conf) {
         return readRecord(source, conf).orElseThrow(() -> noRecord(source));
+    }
+
+    private static IllegalArgumentException noModel(Path source) {
+        return new IllegalArgumentException("no model at " + source + ": expected a model zip written by train, finetune or import-torchvision");
     }
 
     private static IllegalArgumentException noRecord(Path source) {
