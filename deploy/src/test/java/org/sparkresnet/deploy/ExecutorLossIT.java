@@ -1,8 +1,10 @@
 package org.sparkresnet.deploy;
 
+import io.aeron.CommonContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkresnet.jobs.dl4jfix.AeronDirectories;
 import org.sparkresnet.jobs.train.SharingSettings;
 import org.sparkresnet.jobs.train.TrainRequest;
 import org.sparkresnet.jobs.train.TrainResult;
@@ -17,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,7 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * epoch, as a machine dies. Parameter averaging: Spark relaunches the executor, retries the lost tasks and the run
  * finishes, every example counted once. Gradient sharing: the run either recovers or, when the relaunched worker
  * cannot rejoin the parameter server, the stall watchdog stops it within its timeout with a message naming the
- * checkpoint, and --resume in a new application finishes the run. Never a hang.
+ * checkpoint, and --resume in a new application finishes the run. Never a hang. The killed executor's Aeron folder
+ * in shared memory is removed by the resumed run ({@link AeronDirectories}), and executors that exit normally leave
+ * none.
  */
 class ExecutorLossIT {
     private static final int IMAGES = 2048;
@@ -56,6 +61,7 @@ class ExecutorLossIT {
         Duration stallTimeout = Duration.ofSeconds(40);
         String data;
         TrainRequest request;
+        long killedPid;
         try (JavaSparkContext sc = LocalCluster.start("executor-loss-sharing", 2, 2048)) {
             LocalCluster.awaitExecutors(sc, 2, Duration.ofMinutes(2));
             data = LocalCluster.prepareFashionMnist(sc, work.resolve("data"), IMAGES);
@@ -70,6 +76,7 @@ class ExecutorLossIT {
                 assertTrue(result.last().testAccuracy() > 0.5, "accuracy (chance: 0.1) " + result.last().testAccuracy());
                 return;
             } catch (TrainingStalledException stalled) {
+                killedPid = killer.killedPid();
                 double seconds = (System.nanoTime() - started) / 1e9;
                 System.out.printf("gradient sharing stopped %.0f s after its start: %s%n", seconds, stalled.getMessage());
                 assertTrue(killer.killedPid() > 0, "the stall came after the kill: " + killer.printed());
@@ -80,6 +87,7 @@ class ExecutorLossIT {
             }
         }
         // what a user does next: the same command with --resume, a new application (and parameter server)
+        List<ProcessHandle> executors;
         try (JavaSparkContext sc = LocalCluster.start("executor-loss-sharing-resumed", 2, 2048)) {
             LocalCluster.awaitExecutors(sc, 2, Duration.ofMinutes(2));
             ByteArrayOutputStream printed = new ByteArrayOutputStream();
@@ -88,6 +96,18 @@ class ExecutorLossIT {
             assertTrue(printed.toString(StandardCharsets.UTF_8).contains("resuming after epoch 1 of 2"), printed.toString(StandardCharsets.UTF_8));
             assertEquals(IMAGES, resumed.last().examples(), "epoch 2 trained whole after the resume");
             assertTrue(resumed.last().testAccuracy() > 0.5, "accuracy (chance: 0.1) " + resumed.last().testAccuracy());
+            // the killed executor's media driver left its folder in /dev/shm; the resumed run's drivers removed it
+            Path aeronBase = Path.of(CommonContext.getAeronDirectoryName());
+            assertEquals(List.of(), AeronDirectories.foldersOf(aeronBase, killedPid), "the killed executor's Aeron folder is removed");
+            executors = ProcessHandle.current().descendants()
+                    .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend")).toList();
+            assertEquals(2, executors.size(), "the resumed run's executors");
+        }
+        // executors that exit normally take their media driver's folder with them
+        Path aeronBase = Path.of(CommonContext.getAeronDirectoryName());
+        for (ProcessHandle executor : executors) {
+            assertTrue(executor.onExit().thenApply(p -> true).completeOnTimeout(false, 60, TimeUnit.SECONDS).join(), "executor " + executor.pid() + " exits");
+            assertEquals(List.of(), AeronDirectories.foldersOf(aeronBase, executor.pid()), "executor " + executor.pid() + "'s Aeron folder is gone");
         }
     }
 

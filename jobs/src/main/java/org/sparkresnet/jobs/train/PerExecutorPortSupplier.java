@@ -1,6 +1,7 @@
 package org.sparkresnet.jobs.train;
 
 import org.apache.spark.SparkEnv;
+import org.sparkresnet.jobs.dl4jfix.AeronDirectories;
 import org.nd4j.parameterserver.distributed.v2.transport.PortSupplier;
 
 /**
@@ -9,6 +10,9 @@ import org.nd4j.parameterserver.distributed.v2.transport.PortSupplier;
  * port makes two executor JVMs on one host (local-cluster, or several executors per node) fail to bind; executor
  * ids are small integers and unique within an application, so the ports never collide. Open basePort..basePort+N
  * in the firewall.
+ *
+ * <p>DL4J asks for the port in each JVM just before it launches that JVM's Aeron media driver, so this is also where
+ * {@link AeronDirectories} tidies the driver's shared-memory folders.
  */
 public final class PerExecutorPortSupplier implements PortSupplier {
     private static final long serialVersionUID = 1L;
@@ -22,6 +26,7 @@ public final class PerExecutorPortSupplier implements PortSupplier {
 
     @Override
     public int getPort() {
+        AeronDirectories.beforeMediaDriverLaunch();
         SparkEnv env = SparkEnv.get();
         String executorId = env == null ? DRIVER : env.executorId();
         return portOf(executorId);
