@@ -37,8 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The ImageNet path end to end on a real master with two executor JVMs: a generated class-folder tree of photo-like
  * JPEGs (20 classes, ImageNet's layout of train/ and val/ folders) prepared at 224x224 into a real HDFS, ResNet-18
- * trained in both modes with crop-and-flip augmentation and evaluated with top-1 and top-5, and ResNet-50 trained
- * for a few iterations, all reading hdfs:// paths unchanged.
+ * trained in both modes (two epochs of averaging, one of sharing) with crop-and-flip augmentation and evaluated with
+ * top-1 and top-5, and ResNet-50 trained for a few iterations, all reading hdfs:// paths unchanged.
  */
 class ImageNetShapedIT {
     static final int CLASSES = 20;
@@ -67,25 +67,30 @@ class ImageNetShapedIT {
             assertTrue(fs.exists(new Path(data, "train/manifest.json")), "the shards live in HDFS");
 
             for (TrainingMode mode : TrainingMode.values()) {
+                // two epochs of averaging show the loss falling; one of sharing shows its path at 224 (its loss over
+                // epochs is LocalClusterSharingIT's)
+                int epochCount = mode == TrainingMode.AVERAGING ? 2 : 1;
                 TrainResult result = new Trainer(sc, System.out, Duration.ofSeconds(20))
-                        .run(request(data, root + "/resnet18-" + mode.flag(), "resnet18", 2, 8, mode));
+                        .run(request(data, root + "/resnet18-" + mode.flag(), "resnet18", epochCount, 8, mode));
                 List<EpochMetrics> epochs = result.epochs();
-                assertEquals(2, epochs.size());
+                assertEquals(epochCount, epochs.size());
                 for (EpochMetrics e : epochs) {
                     assertEquals(CLASSES * TRAIN_PER_CLASS, e.examples(), mode + ": every image once per epoch");
                     assertEquals(0, e.shuffleWriteBytes(), mode + ": only references are dealt");
                     assertTrue(e.testTop5Accuracy() >= e.testAccuracy() && !Double.isNaN(e.testTop5Accuracy()), e.toString());
+                    assertTrue(Double.isFinite(e.trainLoss()), e.toString());
                 }
+                EpochMetrics last = result.last();
                 assertTrue(fs.exists(new Path(root + "/resnet18-" + mode.flag() + "/model.zip")), "the model is saved to HDFS");
                 SparkEvaluation.Result eval = Evaluator.run(sc, root + "/resnet18-" + mode.flag() + "/model.zip", data + "/test");
-                System.out.printf("ImageNet-shaped (20 classes x 8 images at 224), resnet18, %s, 2 epochs: train loss %.3f -> %.3f,"
-                                + " top-1 %.4f, top-5 %.4f, %.1f images/s, data wait %.1f%%%n", mode.flag(), epochs.get(0).trainLoss(),
-                        epochs.get(1).trainLoss(), eval.accuracy(), eval.top5Accuracy(), epochs.get(1).imagesPerSecond(),
-                        100 * epochs.get(1).dataWaitShare());
-                assertEquals(epochs.get(1).testAccuracy(), eval.accuracy(), 1e-9, "evaluate agrees with the last epoch's figure");
-                assertEquals(epochs.get(1).testTop5Accuracy(), eval.top5Accuracy(), 1e-9);
-                assertTrue(Double.isFinite(epochs.get(1).trainLoss()) && epochs.get(1).trainLoss() < epochs.get(0).trainLoss() * 1.1,
-                        "training does not diverge: " + epochs);
+                System.out.printf("ImageNet-shaped (20 classes x 8 images at 224), resnet18, %s, %d epoch(s): train loss %.3f -> %.3f,"
+                                + " top-1 %.4f, top-5 %.4f, %.1f images/s, data wait %.1f%%%n", mode.flag(), epochCount, epochs.get(0).trainLoss(),
+                        last.trainLoss(), eval.accuracy(), eval.top5Accuracy(), last.imagesPerSecond(), 100 * last.dataWaitShare());
+                assertEquals(last.testAccuracy(), eval.accuracy(), 1e-9, "evaluate agrees with the last epoch's figure");
+                assertEquals(last.testTop5Accuracy(), eval.top5Accuracy(), 1e-9);
+                if (epochCount > 1) {
+                    assertTrue(last.trainLoss() < epochs.get(0).trainLoss() * 1.1, "training does not diverge: " + epochs);
+                }
             }
 
             // ResNet-50 for a few iterations: 20 x 2 images in minibatches of 4, 5 iterations per worker
