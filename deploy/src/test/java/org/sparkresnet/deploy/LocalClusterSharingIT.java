@@ -1,22 +1,29 @@
 package org.sparkresnet.deploy;
 
+import io.aeron.CommonContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkresnet.jobs.dl4jfix.AeronDirectories;
+import org.sparkresnet.jobs.dl4jfix.AeronTermLength;
 import org.sparkresnet.jobs.train.TrainRequest;
 import org.sparkresnet.jobs.train.TrainResult;
 import org.sparkresnet.jobs.train.Trainer;
 import org.sparkresnet.jobs.train.TrainingMode;
 
+import java.io.File;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Gradient sharing between two executor JVMs over Aeron on loopback: the driver listens on the base port and
- * executor n on base + 1 + n (PerExecutorPortSupplier), so both executors bind on one host.
+ * executor n on base + 1 + n (PerExecutorPortSupplier), so both executors bind on one host. Each executor's log
+ * buffers in /dev/shm are what AeronTermLength says.
  */
 class LocalClusterSharingIT {
     @TempDir
@@ -34,6 +41,29 @@ class LocalClusterSharingIT {
             double accuracy = result.last().testAccuracy();
             assertTrue(accuracy > 0.5, "test accuracy should be well above chance (0.1): " + accuracy);
             assertTrue(Files.exists(work.resolve("run").resolve(Trainer.MODEL_FILE)));
+            assertExecutorsLogBuffers(2);
+        }
+    }
+
+    /**
+     * Each executor's media driver keeps a publication to every other JVM and to itself, each of 3 terms of our
+     * length (AeronTermLength), not dl4j's 32 MiB.
+     */
+    private static void assertExecutorsLogBuffers(int executors) {
+        Path base = Path.of(CommonContext.getAeronDirectoryName());
+        List<ProcessHandle> jvms = ProcessHandle.current().descendants()
+                .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend")).toList();
+        assertEquals(executors, jvms.size());
+        long term = AeronTermLength.DEFAULT_BYTES;
+        for (ProcessHandle executor : jvms) {
+            List<Path> folders = AeronDirectories.foldersOf(base, executor.pid());
+            assertEquals(1, folders.size(), "executor " + executor.pid() + "'s Aeron folder: " + folders);
+            File[] publications = folders.get(0).resolve("publications").toFile().listFiles();
+            assertEquals(AeronTermLength.connections(false, executors), publications == null ? -1 : publications.length,
+                    "publications of executor " + executor.pid());
+            for (File log : publications) {
+                assertTrue(log.length() >= 3 * term && log.length() < 3 * term + (1 << 20), log + ": " + log.length() + " bytes");
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ package org.sparkresnet.jobs.preflight;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.function.Function;
 import org.sparkresnet.data.fs.SerializableConfiguration;
+import org.sparkresnet.jobs.dl4jfix.AeronTermLength;
 import org.sparkresnet.jobs.train.PerExecutorPortSupplier;
 
 import java.time.Duration;
@@ -52,7 +53,7 @@ public final class ExecutorProbe implements Function<ExecutorRef, ExecutorResult
             // first: the driver's receiver is open from before the job started, and the exchange takes milliseconds
             udp = exchange(self);
             checks.add(ShmCheck.evaluate(where, ShmCheck.aeronParent(),
-                    ShmCheck.requiredBytes(false, sharing.executors(), ShmCheck.termBufferBytes())));
+                    AeronTermLength.sharedMemoryBytes(false, sharing.executors(), AeronTermLength.current())));
         }
         checks.add(JvmFlagsCheck.evaluate(where, expectedFlags, JvmFlagsCheck.thisJvmsArguments(), System.getProperties(), false));
         checks.add(NativeCheck.run(where));

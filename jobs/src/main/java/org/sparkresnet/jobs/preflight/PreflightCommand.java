@@ -8,6 +8,7 @@ import org.sparkresnet.data.fs.HadoopFiles;
 import org.sparkresnet.data.fs.SerializableConfiguration;
 import org.sparkresnet.data.spark.SparkContexts;
 import org.sparkresnet.jobs.cli.SharingOptions;
+import org.sparkresnet.jobs.dl4jfix.AeronTermLength;
 import org.sparkresnet.jobs.train.SharingSettings;
 import org.sparkresnet.runtime.JvmFlags;
 import picocli.CommandLine.Command;
@@ -130,7 +131,7 @@ public final class PreflightCommand implements Callable<Integer> {
         String driverAddress = null;
         if (sharing) {
             checks.add(ShmCheck.evaluate(DRIVER, ShmCheck.aeronParent(),
-                    ShmCheck.requiredBytes(true, Math.max(targets.size(), expected.count()), ShmCheck.termBufferBytes())));
+                    AeronTermLength.sharedMemoryBytes(true, Math.max(targets.size(), expected.count()), AeronTermLength.current())));
             try {
                 driverAddress = AeronAddresses.controller(sharingSettings, masterUrl, sc.getConf().get("spark.driver.host", null), System.getenv());
             } catch (IllegalStateException | IllegalArgumentException e) {

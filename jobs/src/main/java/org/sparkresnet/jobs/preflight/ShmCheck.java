@@ -1,5 +1,7 @@
 package org.sparkresnet.jobs.preflight;
 
+import org.sparkresnet.jobs.dl4jfix.AeronTermLength;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,17 +9,11 @@ import java.nio.file.Path;
 /**
  * The folder where Aeron's media driver keeps its files (/dev/shm/aeron-USER on Linux, or the parent of -Daeron.dir):
  * it must exist, be writable and hold the log buffers, three terms per publication and per image of every connection
- * (dl4j's transport sets aeron.term.buffer.length to 32 MiB). Docker gives containers 64 MB of /dev/shm, Kubernetes
- * pods whatever is mounted there.
+ * ({@link AeronTermLength}). Docker gives containers 64 MB of /dev/shm, Kubernetes pods whatever is mounted there.
  */
 public final class ShmCheck {
     static final String NAME = "dev-shm";
     static final Path DEV_SHM = Path.of("/dev/shm");
-    /** dl4j's AeronUdpTransport: 2^25 bytes per term unless aeron.term.buffer.length is set. */
-    static final long DL4J_TERM_BUFFER_BYTES = 1L << 25;
-    /** dl4j's mesh: the root (the driver) and every node have at most this many children. */
-    static final int MESH_CHILDREN = 8;
-
     private ShmCheck() {
     }
 
@@ -29,26 +25,6 @@ public final class ShmCheck {
             return parent == null ? Path.of(dir) : parent;
         }
         return DEV_SHM;
-    }
-
-    /** The term length this JVM's Aeron will use. */
-    public static long termBufferBytes() {
-        String value = System.getProperty("aeron.term.buffer.length");
-        try {
-            return value == null ? DL4J_TERM_BUFFER_BYTES : Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            return DL4J_TERM_BUFFER_BYTES;
-        }
-    }
-
-    /**
-     * Bytes of log buffers one JVM needs: per connection one publication and one image of three terms each. The driver
-     * connects to up to {@value #MESH_CHILDREN} executors; an executor to its parent, and to children once there are more
-     * executors than the root takes.
-     */
-    public static long requiredBytes(boolean driver, int executors, long termBytes) {
-        int connections = driver ? Math.max(1, Math.min(MESH_CHILDREN, executors)) : executors > MESH_CHILDREN ? 1 + MESH_CHILDREN : 1;
-        return connections * 2L * 3L * termBytes;
     }
 
     public static Check evaluate(String where, Path dir, long requiredBytes) {
@@ -75,7 +51,8 @@ public final class ShmCheck {
         if (free < requiredBytes) {
             return Check.fail(where, NAME, found, "enlarge " + dir + " to at least " + MemoryCheck.mib(requiredBytes)
                     + " (Docker: --shm-size; Kubernetes: an emptyDir with medium: Memory and a sizeLimit, which counts against the"
-                    + " pod's memory), or lower -Daeron.term.buffer.length (a power of two, default 32 MiB) in every JVM's flags");
+                    + " pod's memory), or lower -Daeron.term.buffer.length (a power of two, default " + MemoryCheck.mib(AeronTermLength.DEFAULT_BYTES)
+                    + ") in every JVM's flags");
         }
         return Check.pass(where, NAME, found);
     }

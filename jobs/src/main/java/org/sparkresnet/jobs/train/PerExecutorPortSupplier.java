@@ -2,6 +2,7 @@ package org.sparkresnet.jobs.train;
 
 import org.apache.spark.SparkEnv;
 import org.sparkresnet.jobs.dl4jfix.AeronDirectories;
+import org.sparkresnet.jobs.dl4jfix.AeronTermLength;
 import org.nd4j.parameterserver.distributed.v2.transport.PortSupplier;
 
 /**
@@ -12,7 +13,7 @@ import org.nd4j.parameterserver.distributed.v2.transport.PortSupplier;
  * in the firewall.
  *
  * <p>DL4J asks for the port in each JVM just before it launches that JVM's Aeron media driver, so this is also where
- * {@link AeronDirectories} tidies the driver's shared-memory folders.
+ * {@link AeronDirectories} tidies the driver's shared-memory folders and {@link AeronTermLength} sets its terms.
  */
 public final class PerExecutorPortSupplier implements PortSupplier {
     private static final long serialVersionUID = 1L;
@@ -26,6 +27,7 @@ public final class PerExecutorPortSupplier implements PortSupplier {
 
     @Override
     public int getPort() {
+        AeronTermLength.applyDefault();
         AeronDirectories.beforeMediaDriverLaunch();
         SparkEnv env = SparkEnv.get();
         String executorId = env == null ? DRIVER : env.executorId();

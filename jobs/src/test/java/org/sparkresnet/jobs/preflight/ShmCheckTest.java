@@ -9,18 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ShmCheckTest {
-    private static final long TERM = ShmCheck.DL4J_TERM_BUFFER_BYTES;
     @TempDir
     Path work;
-
-    @Test
-    void logBuffersPerConnection() {
-        // three terms for each publication and each image of a connection
-        assertEquals(2 * 3 * TERM, ShmCheck.requiredBytes(false, 4, TERM), "an executor below the driver: one connection");
-        assertEquals(9 * 2 * 3 * TERM, ShmCheck.requiredBytes(false, 20, TERM), "with more executors than the root takes, children too");
-        assertEquals(4 * 2 * 3 * TERM, ShmCheck.requiredBytes(true, 4, TERM));
-        assertEquals(8 * 2 * 3 * TERM, ShmCheck.requiredBytes(true, 100, TERM), "the root has at most 8 children");
-    }
 
     @Test
     void aWritableFolderWithRoomPasses() {
