@@ -99,8 +99,7 @@ class ExecutorLossIT {
             // the killed executor's media driver left its folder in /dev/shm; the resumed run's drivers removed it
             Path aeronBase = Path.of(CommonContext.getAeronDirectoryName());
             assertEquals(List.of(), AeronDirectories.foldersOf(aeronBase, killedPid), "the killed executor's Aeron folder is removed");
-            executors = ProcessHandle.current().descendants()
-                    .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend")).toList();
+            executors = LocalCluster.executorJvms();
             assertEquals(2, executors.size(), "the resumed run's executors");
         }
         // executors that exit normally take their media driver's folder with them
@@ -158,9 +157,7 @@ class ExecutorLossIT {
         }
 
         private static long killOneExecutor() {
-            ProcessHandle executor = ProcessHandle.current().descendants()
-                    .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
-                    .findFirst().orElseThrow(() -> new IllegalStateException("no executor JVM among this JVM's child processes"));
+            ProcessHandle executor = LocalCluster.executorJvms().stream().findFirst().orElseThrow(() -> new IllegalStateException("no executor JVM among this JVM's child processes"));
             System.out.println("killing executor JVM " + executor.pid() + " with SIGKILL");
             executor.destroyForcibly();
             return executor.pid();

@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * A real multi-process Spark cluster on this machine: local-cluster starts a master and worker threads here,
@@ -63,6 +64,12 @@ final class LocalCluster {
                 throw new IllegalStateException("interrupted while waiting for executors", e);
             }
         }
+    }
+
+    /** The executor JVMs this JVM's local-cluster started (its descendants running CoarseGrainedExecutorBackend). */
+    static List<ProcessHandle> executorJvms() {
+        return ProcessHandle.current().descendants()
+                .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend")).toList();
     }
 
     private static int registeredExecutors(JavaSparkContext sc) {

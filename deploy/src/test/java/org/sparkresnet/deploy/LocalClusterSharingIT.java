@@ -51,8 +51,7 @@ class LocalClusterSharingIT {
      */
     private static void assertExecutorsLogBuffers(int executors) {
         Path base = Path.of(CommonContext.getAeronDirectoryName());
-        List<ProcessHandle> jvms = ProcessHandle.current().descendants()
-                .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend")).toList();
+        List<ProcessHandle> jvms = LocalCluster.executorJvms();
         assertEquals(executors, jvms.size());
         long term = AeronTermLength.DEFAULT_BYTES;
         for (ProcessHandle executor : jvms) {

@@ -75,7 +75,7 @@ class StandaloneClusterIT {
     @Test
     @Order(1)
     void clientModePreparesTrainsByAveragingAndEvaluatesOnHdfs() throws IOException {
-        prepare("client", root + "/data");
+        prepare(root + "/data");
         train("client", "averaging", root + "/data", root + "/averaging-client");
         assertEquals(2, coresOf(cluster.state(), "resnet-train"), "training ran on two one-core executors");
 
@@ -106,11 +106,12 @@ class StandaloneClusterIT {
         assertEquals("FAILED", completedDriverState(cluster.state(), id), "the master records the failed driver: " + driver);
     }
 
-    private void prepare(String deployMode, String output) throws IOException {
-        submit(deployMode, "prepare-" + deployMode, List.of("prepare", "--dataset", "fashion-mnist",
+    /** Prepare in client mode (the driver, and so the writing of the manifests, on this machine). */
+    private void prepare(String output) throws IOException {
+        submit("client", "prepare-client", List.of("prepare", "--dataset", "fashion-mnist",
                 "--input", LocalCluster.FASHION_MNIST.toString(), "--output", output, "--limit", String.valueOf(IMAGES), "--shard-size", "256"));
         assertTrue(fs.exists(new Path(output + "/train/manifest.json")) && fs.exists(new Path(output + "/test/manifest.json")),
-                "prepare in " + deployMode + " mode wrote both splits' manifests to HDFS");
+                "prepare wrote both splits' manifests to HDFS");
     }
 
     /** Trains resnet20 for one epoch; sharing takes free UDP ports (see FreeUdpPorts). */

@@ -89,22 +89,11 @@ public final class AeronDirectories {
 
     /** {@link #removeStale(Path, Instant)} with a driver timeout of the caller's choosing (tests). */
     static List<Removed> removeStale(Path base, Instant now, Duration driverTimeout) {
-        Path parent = base.toAbsolutePath().getParent();
-        String prefix = base.getFileName().toString();
         List<Removed> removed = new ArrayList<>();
-        if (parent == null || !Files.isDirectory(parent)) {
-            return removed;
-        }
-        List<Path> candidates;
-        try (Stream<Path> list = Files.list(parent)) {
-            candidates = list.filter(p -> isDriverFolderOf(prefix, p.getFileName().toString()) && Files.isDirectory(p)).toList();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot list " + parent + ": " + e.getMessage(), e);
-        }
-        for (Path dir : candidates) {
+        for (Path dir : driverFolders(base)) {
             try {
-                if (Files.isWritable(dir) && isStale(dir, now, driverTimeout)) {
-                    OptionalLong pid = driverPid(dir);
+                OptionalLong pid = driverPid(dir);
+                if (Files.isWritable(dir) && isStale(dir, pid, now, driverTimeout)) {
                     deleteTree(dir);
                     removed.add(new Removed(dir, pid.orElse(-1)));
                 }
@@ -115,12 +104,26 @@ public final class AeronDirectories {
         return removed;
     }
 
+    /** The folders beside {@code base} named as Aeron names an embedded driver's ({@code base-UUID}). */
+    private static List<Path> driverFolders(Path base) {
+        Path parent = base.toAbsolutePath().getParent();
+        String prefix = base.getFileName().toString();
+        if (parent == null || !Files.isDirectory(parent)) {
+            return List.of();
+        }
+        try (Stream<Path> list = Files.list(parent)) {
+            return list.filter(p -> isDriverFolderOf(prefix, p.getFileName().toString()) && Files.isDirectory(p)).toList();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list " + parent + ": " + e.getMessage(), e);
+        }
+    }
+
     static boolean isDriverFolderOf(String prefix, String name) {
         return name.startsWith(prefix) && UUID_SUFFIX.matcher(name.substring(prefix.length())).matches();
     }
 
     /** Stale: not being started, no recent heartbeat, and its process gone (or silent for {@link #FROZEN}). */
-    static boolean isStale(Path dir, Instant now, Duration driverTimeout) throws IOException {
+    static boolean isStale(Path dir, OptionalLong pid, Instant now, Duration driverTimeout) throws IOException {
         Path cnc = dir.resolve(CncFileDescriptor.CNC_FILE);
         FileTime modified = Files.getLastModifiedTime(Files.exists(cnc) ? cnc : dir);
         if (modified.toInstant().isAfter(now.minus(GRACE))) {
@@ -133,7 +136,6 @@ public final class AeronDirectories {
         if (CommonContext.isDriverActive(folder, driverTimeout.toMillis(), message -> { })) {
             return false;
         }
-        OptionalLong pid = driverPid(dir);
         boolean processGone = pid.isEmpty() || ProcessHandle.of(pid.getAsLong()).map(p -> !p.isAlive()).orElse(true);
         return processGone || !CommonContext.isDriverActive(folder, FROZEN.toMillis(), message -> { });
     }
@@ -158,17 +160,7 @@ public final class AeronDirectories {
 
     /** The Aeron folders beside {@code base} whose media driver recorded {@code pid}. */
     public static List<Path> foldersOf(Path base, long pid) {
-        Path parent = base.toAbsolutePath().getParent();
-        String prefix = base.getFileName().toString();
-        if (parent == null || !Files.isDirectory(parent)) {
-            return List.of();
-        }
-        try (Stream<Path> list = Files.list(parent)) {
-            return list.filter(p -> isDriverFolderOf(prefix, p.getFileName().toString()))
-                    .filter(p -> driverPid(p).orElse(-1) == pid).toList();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot list " + parent + ": " + e.getMessage(), e);
-        }
+        return driverFolders(base).stream().filter(p -> driverPid(p).orElse(-1) == pid).toList();
     }
 
     private static void deleteTree(Path dir) throws IOException {
