@@ -84,14 +84,20 @@ final class S3ProxyServer implements AutoCloseable {
 
     /** The S3A settings a job needs for this endpoint: endpoint, path-style buckets, plain HTTP and the keys. */
     void configure(Configuration conf) {
-        conf.set("fs.s3a.endpoint", "http://127.0.0.1:" + port);
-        conf.setBoolean("fs.s3a.path.style.access", true);
-        conf.setBoolean("fs.s3a.connection.ssl.enabled", false);
+        connectionSettings().forEach(conf::set);
         conf.set("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
         conf.set("fs.s3a.access.key", accessKey);
         conf.set("fs.s3a.secret.key", secretKey);
-        conf.setInt("fs.s3a.attempts.maximum", 2);
-        conf.set("fs.s3a.endpoint.region", "us-east-1");
+    }
+
+    /** The S3A settings that reach this endpoint, without credentials: endpoint, path-style buckets, plain HTTP, region. */
+    java.util.Map<String, String> connectionSettings() {
+        return java.util.Map.of("fs.s3a.endpoint", "http://127.0.0.1:" + port, "fs.s3a.path.style.access", "true",
+                "fs.s3a.connection.ssl.enabled", "false", "fs.s3a.attempts.maximum", "2", "fs.s3a.endpoint.region", "us-east-1");
+    }
+
+    String accessKey() {
+        return accessKey;
     }
 
     String secretKey() {

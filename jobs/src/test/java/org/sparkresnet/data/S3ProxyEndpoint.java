@@ -50,6 +50,15 @@ public final class S3ProxyEndpoint implements AutoCloseable {
         server.restart();
     }
 
+    /** The S3A settings that reach this endpoint, without credentials (for a job given its keys another way). */
+    public java.util.Map<String, String> connectionSettings() {
+        return server.connectionSettings();
+    }
+
+    public String accessKey() {
+        return server.accessKey();
+    }
+
     public String secretKey() {
         return server.secretKey();
     }
