@@ -142,7 +142,8 @@ class EveryBatchParameterAveragingTrainingMasterTest {
         EveryBatchParameterAveragingTrainingMaster master = (EveryBatchParameterAveragingTrainingMaster) TrainingMasters.parameterAveraging(settings);
         SparkComputationGraph net = new SparkComputationGraph(sc, smallNet(), master);
         TrainingProgress progress = new TrainingProgress(sc);
-        net.setListeners(progress.listener());
+        TRAINING_THREADS.clear();
+        net.setListeners(progress.listener(), new TrainingThreadRecorder());
         org.sparkresnet.data.stream.EpochPlan plan = ShardedDataset.epochPlan(sc, trainUri, settings.batchSize(), 8);
         sc.sc().addSparkListener(counter);
         try {
@@ -158,6 +159,18 @@ class EveryBatchParameterAveragingTrainingMasterTest {
         assertEquals(10, tasks.get(), "5 rounds x 2 worker tasks, nothing else");
         assertEquals(0, shuffled.get());
         assertEquals(1, net.getNetwork().getEpochCount(), "the epoch counter advances as SparkComputationGraph.fit's does");
+        assertTrue(!TRAINING_THREADS.isEmpty() && TRAINING_THREADS.stream().allMatch(t -> t.startsWith("dl4j-pinned-worker-")),
+                "the workers train on pinned threads (PinnedWorkerThreads), not Spark's task threads: " + TRAINING_THREADS);
+    }
+
+    /** Names of the threads the workers trained on (local mode: the workers' listener copies run in this JVM). */
+    static final Set<String> TRAINING_THREADS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static final class TrainingThreadRecorder extends org.deeplearning4j.optimize.api.BaseTrainingListener implements java.io.Serializable {
+        @Override
+        public void iterationDone(org.deeplearning4j.nn.api.Model model, int iteration, int epoch) {
+            TRAINING_THREADS.add(Thread.currentThread().getName());
+        }
     }
 
     @Test

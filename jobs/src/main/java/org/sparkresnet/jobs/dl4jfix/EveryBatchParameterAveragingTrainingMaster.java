@@ -13,7 +13,10 @@ import org.deeplearning4j.spark.api.WorkerConfiguration;
 import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingResult;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
+import org.deeplearning4j.spark.api.worker.ExecuteWorkerMultiDataSetFlatMap;
+import org.deeplearning4j.spark.util.SparkUtils;
 
 /**
  * The project's parameter averaging: dl4j-spark 1.0.0-M2's ParameterAveragingTrainingMaster, which silently skips
@@ -88,11 +91,19 @@ public final class EveryBatchParameterAveragingTrainingMaster extends ParameterA
         graph.getNetwork().incrementEpochCount();
     }
 
-    /** Upstream's round, then its broadcast destroyed: the round's results are collected and averaged by now. */
+    /**
+     * Upstream's round (ParameterAveragingTrainingMaster.doIteration: repartition, one worker per partition, average)
+     * with the workers on {@link PinnedWorkerThreads}, then its broadcast destroyed: the round's results are collected
+     * and averaged by now. Training statistics (collectTrainingStats) are not collected.
+     */
     @Override
     protected void doIteration(SparkComputationGraph graph, JavaRDD<MultiDataSet> split, int splitNum, int numSplits) {
         try {
-            super.doIteration(graph, split, splitNum, numSplits);
+            JavaRDD<MultiDataSet> partitioned = SparkUtils.repartition(split, repartition, repartitionStrategy,
+                    numObjectsEachWorker(rddDataSetNumExamples), numWorkers);
+            JavaRDD<ParameterAveragingTrainingResult> results = partitioned.mapPartitions(
+                    PinnedWorkerThreads.wrap(new ExecuteWorkerMultiDataSetFlatMap<>(getWorkerInstance(graph))));
+            processResults(null, graph, results, splitNum, numSplits);
         } finally {
             if (roundBroadcast != null) {
                 roundBroadcast.destroy();

@@ -4,10 +4,14 @@ import org.apache.spark.api.java.JavaRDD;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
+import org.sparkresnet.jobs.dl4jfix.PinnedEvaluation;
 
 import java.util.List;
 
-/** Distributed classification evaluation: executors evaluate their partitions, the driver merges the results. */
+/**
+ * Distributed classification evaluation: executors evaluate their partitions (on pinned threads, see
+ * {@link PinnedEvaluation}), the driver merges the results.
+ */
 public final class SparkEvaluation {
     /** Top-5 accuracy is reported where it means something: more than 10 classes. */
     public static final int TOP5_MIN_CLASSES = 11;
@@ -29,9 +33,9 @@ public final class SparkEvaluation {
 
     public static Result evaluate(SparkComputationGraph net, JavaRDD<DataSet> data, List<String> labelNames) {
         if (labelNames.size() >= TOP5_MIN_CLASSES) {
-            Evaluation[] both = net.doEvaluation(data, EVAL_BATCH, new Evaluation(labelNames, 1), new Evaluation(labelNames, 5));
+            Evaluation[] both = PinnedEvaluation.evaluate(net, data, EVAL_BATCH, new Evaluation(labelNames, 1), new Evaluation(labelNames, 5));
             return new Result(both[0], both[1]);
         }
-        return new Result(net.doEvaluation(data, new Evaluation(labelNames, 1), EVAL_BATCH), null);
+        return new Result(PinnedEvaluation.evaluate(net, data, EVAL_BATCH, new Evaluation(labelNames, 1))[0], null);
     }
 }
