@@ -10,7 +10,8 @@ import org.sparkresnet.runtime.JvmFlags;
  * spark.master) wins; a job's own --master comes next; local[*] is the default so a job runs out of the box.
  * Executors get the project's JVM flags (see {@link JvmFlags}) in front of whatever the user set, and ND4J threads
  * to match the cores each worker has (see {@link ExecutorThreads}) and containers sized for ND4J's off-heap memory
- * (see {@link ExecutorMemory}), and object-store retries that ride out short outages and fail long ones in minutes (see
+ * (see {@link ExecutorMemory}) and a heap whose dead array owners are found early (see {@link ExecutorHeap}), and
+ * object-store retries that ride out short outages and fail long ones in minutes (see
  * {@link StorageRetry}).
  */
 public final class SparkContexts {
@@ -29,6 +30,7 @@ public final class SparkContexts {
             conf.setMaster(masterOption == null || masterOption.isBlank() ? DEFAULT_MASTER : masterOption);
         }
         ExecutorMemory.apply(conf);
+        ExecutorHeap.apply(conf);
         String flags = JvmFlags.asString();
         String userExecutorOptions = conf.get("spark.executor.extraJavaOptions", "");
         if (!userExecutorOptions.contains(flags)) {

@@ -26,8 +26,9 @@ public final class LocalClusterSpark {
         requireSparkHomeWithThisBuild();
         SparkConf conf = SparkContexts.conf(appName, "local-cluster[" + executors + ",1," + memoryMb + "]")
                 .set("spark.executor.memory", memoryMb + "m");
+        // the job's policies ran before the heap was set here: the later flags win
         conf.set("spark.executor.extraJavaOptions", conf.get("spark.executor.extraJavaOptions")
-                + " -Dorg.bytedeco.javacpp.maxbytes=2G");
+                + " -Dorg.bytedeco.javacpp.maxbytes=2G -Xms" + memoryMb + "m");
         return conf;
     }
 
