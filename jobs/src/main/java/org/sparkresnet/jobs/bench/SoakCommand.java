@@ -14,6 +14,8 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,8 +29,8 @@ import java.util.stream.IntStream;
 /**
  * A long run's memory, epoch by epoch: ResNet-20 on Fashion-MNIST for many epochs in each mode on a local-cluster,
  * recording after every epoch the driver's heap (after a GC), resident set and JavaCPP (ND4J) off-heap bytes, and the
- * executors' peak heap and resident set (Spark's executor metrics) and JavaCPP off-heap bytes (one probe task per
- * executor). Prints the table and, for each column, the growth from epoch 2 to the largest later value; a growth
+ * executors' heap after their latest collections and JavaCPP off-heap bytes (probe tasks on each executor) and peak
+ * resident set (Spark's executor metrics); the largest executor's figure of each. Prints the table and, for each column, the growth from epoch 2 to the largest later value; a growth
  * above --max-growth fails the command (exit 1). A command to run by hand, not a test.
  */
 @Command(name = "soak", mixinStandardHelpOptions = true, sortOptions = false,
@@ -53,7 +55,7 @@ public final class SoakCommand implements Callable<Integer> {
 
     /** One epoch's memory figures, bytes. */
     record Sample(int epoch, long driverHeap, long driverRss, long driverOffHeap, long executorHeap, long executorRss, long executorOffHeap) {
-        static final List<String> COLUMNS = List.of("driver heap", "driver RSS", "driver ND4J off-heap", "executor heap (peak)",
+        static final List<String> COLUMNS = List.of("driver heap", "driver RSS", "driver ND4J off-heap", "executor heap (after GC)",
                 "executor RSS (peak)", "executor ND4J off-heap");
 
         long[] values() {
@@ -91,16 +93,35 @@ public final class SoakCommand implements Callable<Integer> {
         System.gc();
         long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
         int tasks = 4 * executors;
-        Map<String, Long> offHeap = new TreeMap<>();
-        sc.setJobDescription("soak: ND4J off-heap bytes per executor");
+        Map<String, long[]> perExecutor = new TreeMap<>();
+        sc.setJobDescription("soak: heap after GC and ND4J off-heap bytes per executor");
         for (String probe : sc.parallelize(IntStream.range(0, tasks).boxed().toList(), tasks)
-                .map(i -> SparkEnv.get().executorId() + "=" + Pointer.totalBytes()).collect()) {
-            int at = probe.lastIndexOf('=');
-            offHeap.merge(probe.substring(0, at), Long.parseLong(probe.substring(at + 1)), Math::max);
+                .map(i -> SparkEnv.get().executorId() + "=" + heapAfterLastCollections() + "=" + Pointer.totalBytes()).collect()) {
+            String[] parts = probe.split("=");
+            long[] values = perExecutor.computeIfAbsent(parts[0], k -> new long[2]);
+            values[0] = Math.max(values[0], Long.parseLong(parts[1]));
+            values[1] = Math.max(values[1], Long.parseLong(parts[2]));
         }
         sc.setJobDescription(null);
-        return new Sample(epoch.epoch(), heap, Pointer.physicalBytes(), Pointer.totalBytes(), epoch.peakExecutorHeapBytes(),
-                epoch.peakExecutorRssBytes(), offHeap.values().stream().mapToLong(Long::longValue).max().orElse(0));
+        return new Sample(epoch.epoch(), heap, Pointer.physicalBytes(), Pointer.totalBytes(),
+                perExecutor.values().stream().mapToLong(v -> v[0]).max().orElse(0), epoch.peakExecutorRssBytes(),
+                perExecutor.values().stream().mapToLong(v -> v[1]).max().orElse(0));
+    }
+
+    /**
+     * This JVM's heap as its collector last left it: each heap pool's usage after its latest collection (for G1: eden
+     * empty, survivors, and the old generation after the last collection that included it). Unlike a peak, which is
+     * as high as the young generation is wide, this grows only with what stays live; unlike a forced GC, it leaves
+     * the run's own collections, and so its native memory, as they were.
+     */
+    static long heapAfterLastCollections() {
+        long used = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP && pool.getCollectionUsage() != null) {
+                used += pool.getCollectionUsage().getUsed();
+            }
+        }
+        return used;
     }
 
     static String table(List<Sample> samples) {
