@@ -4,14 +4,9 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
-import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.spark.storage.BlockId;
-import org.apache.spark.storage.BroadcastBlockId;
 import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
-import scala.collection.Iterator;
-import scala.collection.JavaConverters;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -182,16 +177,7 @@ class EveryBatchParameterAveragingTrainingMasterTest {
 
     /** Ids of the broadcasts whose value is a round's parameters and updater state, held by the block manager now. */
     static Set<Long> roundBroadcastsHeld() {
-        Set<Long> held = new HashSet<>();
-        var blocks = sc.env().blockManager();
-        for (BlockId id : JavaConverters.seqAsJavaList(blocks.master().getMatchingBlockIds(
-                block -> block instanceof BroadcastBlockId b && b.field().isEmpty(), true))) {
-            scala.Option<Iterator<?>> values = blocks.memoryStore().getValues(id);
-            if (values.isDefined() && values.get().hasNext() && values.get().next() instanceof NetBroadcastTuple) {
-                held.add(((BroadcastBlockId) id).broadcastId());
-            }
-        }
-        return held;
+        return org.sparkresnet.jobs.dl4jfix.BroadcastBlocks.held(sc, value -> value instanceof NetBroadcastTuple);
     }
 
     /**

@@ -14,7 +14,10 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryUsage;
+import com.sun.management.GcInfo;
 import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +32,7 @@ import java.util.stream.IntStream;
 /**
  * A long run's memory, epoch by epoch: ResNet-20 on Fashion-MNIST for many epochs in each mode on a local-cluster,
  * recording after every epoch the driver's heap (after a GC), resident set and JavaCPP (ND4J) off-heap bytes, and the
- * executors' heap after their latest collections and JavaCPP off-heap bytes (probe tasks on each executor) and peak
+ * executors' heap after their latest collection and JavaCPP off-heap bytes (probe tasks on each executor) and peak
  * resident set (Spark's executor metrics); the largest executor's figure of each. Prints the table and, for each column, the growth from epoch 2 to the largest later value; a growth
  * above --max-growth fails the command (exit 1). A command to run by hand, not a test.
  */
@@ -109,16 +112,28 @@ public final class SoakCommand implements Callable<Integer> {
     }
 
     /**
-     * This JVM's heap as its collector last left it: each heap pool's usage after its latest collection (for G1: eden
-     * empty, survivors, and the old generation after the last collection that included it). Unlike a peak, which is
-     * as high as the young generation is wide, this grows only with what stays live; unlike a forced GC, it leaves
-     * the run's own collections, and so its native memory, as they were.
+     * This JVM's heap as its latest collection left it: the heap pools' usage after the most recent GC of any kind
+     * (for G1 usually a young or mixed collection: eden empty, survivors, and the old generation with whatever died
+     * there since marking last looked). Unlike a peak, which is as high as the young generation is wide, this grows
+     * only with what stays; unlike a forced GC, it leaves the run's own collections, and so its native memory, as
+     * they were. 0 before the first collection.
      */
     static long heapAfterLastCollections() {
+        GcInfo latest = null;
+        for (GarbageCollectorMXBean bean : ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (bean instanceof com.sun.management.GarbageCollectorMXBean gc && gc.getLastGcInfo() != null
+                    && (latest == null || gc.getLastGcInfo().getEndTime() > latest.getEndTime())) {
+                latest = gc.getLastGcInfo();
+            }
+        }
+        if (latest == null) {
+            return 0;
+        }
         long used = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP && pool.getCollectionUsage() != null) {
-                used += pool.getCollectionUsage().getUsed();
+            MemoryUsage after = latest.getMemoryUsageAfterGc().get(pool.getName());
+            if (pool.getType() == MemoryType.HEAP && after != null) {
+                used += after.getUsed();
             }
         }
         return used;

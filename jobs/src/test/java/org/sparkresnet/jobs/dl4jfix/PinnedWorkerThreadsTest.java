@@ -4,9 +4,6 @@ import org.apache.spark.SparkException;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.storage.BlockId;
-import org.apache.spark.storage.BroadcastBlockId;
-import scala.collection.JavaConverters;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -126,15 +123,6 @@ class PinnedWorkerThreadsTest {
 
     /** Broadcasts held in the block manager whose value is a network configuration (what an evaluation broadcasts). */
     private static Set<Long> configurationBroadcastsHeld() {
-        Set<Long> held = new HashSet<>();
-        var blocks = sc.env().blockManager();
-        for (BlockId id : JavaConverters.seqAsJavaList(blocks.master().getMatchingBlockIds(
-                block -> block instanceof BroadcastBlockId b && b.field().isEmpty(), true))) {
-            scala.Option<scala.collection.Iterator<?>> values = blocks.memoryStore().getValues(id);
-            if (values.isDefined() && values.get().hasNext() && values.get().next() instanceof String json && json.contains("\"vertices\"")) {
-                held.add(((BroadcastBlockId) id).broadcastId());
-            }
-        }
-        return held;
+        return BroadcastBlocks.held(sc, value -> value instanceof String json && json.contains("\"vertices\""));
     }
 }
