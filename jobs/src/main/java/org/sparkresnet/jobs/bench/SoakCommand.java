@@ -14,11 +14,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.lang.management.GarbageCollectorMXBean;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryUsage;
-import com.sun.management.GcInfo;
-import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,9 +26,9 @@ import java.util.stream.IntStream;
 
 /**
  * A long run's memory, epoch by epoch: ResNet-20 on Fashion-MNIST for many epochs in each mode on a local-cluster,
- * recording after every epoch the driver's heap (after a GC), resident set and JavaCPP (ND4J) off-heap bytes, and the
- * executors' heap after their latest collection and JavaCPP off-heap bytes (probe tasks on each executor) and peak
- * resident set (Spark's executor metrics); the largest executor's figure of each. Prints the table and, for each column, the growth from epoch 2 to the largest later value; a growth
+ * recording after every epoch the driver's and the executors' live heap and JavaCPP (ND4J) off-heap bytes (after a
+ * full GC; probe tasks on each executor) and resident set (the driver's now, the executors' peak over the epoch from
+ * Spark's executor metrics); of the executors, the largest figure of each. Prints the table and, for each column, the growth from epoch 2 to the largest later value; a growth
  * above --max-growth fails the command (exit 1). A command to run by hand, not a test.
  */
 @Command(name = "soak", mixinStandardHelpOptions = true, sortOptions = false,
@@ -58,7 +53,7 @@ public final class SoakCommand implements Callable<Integer> {
 
     /** One epoch's memory figures, bytes. */
     record Sample(int epoch, long driverHeap, long driverRss, long driverOffHeap, long executorHeap, long executorRss, long executorOffHeap) {
-        static final List<String> COLUMNS = List.of("driver heap", "driver RSS", "driver ND4J off-heap", "executor heap (after GC)",
+        static final List<String> COLUMNS = List.of("driver heap", "driver RSS", "driver ND4J off-heap", "executor heap (live)",
                 "executor RSS (peak)", "executor ND4J off-heap");
 
         long[] values() {
@@ -93,50 +88,41 @@ public final class SoakCommand implements Callable<Integer> {
     }
 
     private Sample sample(JavaSparkContext sc, EpochMetrics epoch) {
-        System.gc();
-        long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long[] driver = liveHeapAndOffHeap();
         int tasks = 4 * executors;
         Map<String, long[]> perExecutor = new TreeMap<>();
-        sc.setJobDescription("soak: heap after GC and ND4J off-heap bytes per executor");
+        sc.setJobDescription("soak: live heap and ND4J off-heap bytes per executor");
         for (String probe : sc.parallelize(IntStream.range(0, tasks).boxed().toList(), tasks)
-                .map(i -> SparkEnv.get().executorId() + "=" + heapAfterLastCollections() + "=" + Pointer.totalBytes()).collect()) {
+                .map(i -> {
+                    long[] live = liveHeapAndOffHeap();
+                    return SparkEnv.get().executorId() + "=" + live[0] + "=" + live[1];
+                }).collect()) {
             String[] parts = probe.split("=");
             long[] values = perExecutor.computeIfAbsent(parts[0], k -> new long[2]);
             values[0] = Math.max(values[0], Long.parseLong(parts[1]));
             values[1] = Math.max(values[1], Long.parseLong(parts[2]));
         }
         sc.setJobDescription(null);
-        return new Sample(epoch.epoch(), heap, Pointer.physicalBytes(), Pointer.totalBytes(),
+        return new Sample(epoch.epoch(), driver[0], Pointer.physicalBytes(), driver[1],
                 perExecutor.values().stream().mapToLong(v -> v[0]).max().orElse(0), epoch.peakExecutorRssBytes(),
                 perExecutor.values().stream().mapToLong(v -> v[1]).max().orElse(0));
     }
 
     /**
-     * This JVM's heap as its latest collection left it: the heap pools' usage after the most recent GC of any kind
-     * (for G1 usually a young or mixed collection: eden empty, survivors, and the old generation with whatever died
-     * there since marking last looked). Unlike a peak, which is as high as the young generation is wide, this grows
-     * only with what stays; unlike a forced GC, it leaves the run's own collections, and so its native memory, as
-     * they were. 0 before the first collection.
+     * This JVM's live heap and JavaCPP bytes: a full GC, a moment for ND4J's and JavaCPP's deallocator threads to free
+     * what it found dead, then heap used and Pointer.totalBytes. Without the GC both figures carry however much
+     * garbage the collector has not got to yet: a heap peak is as high as G1's young generation is wide, and under
+     * G1 the heap after the latest young collection still holds old-generation garbage that no mixed collection was
+     * needed for (100-300 MiB here, varying epoch to epoch). The driver is measured the same way.
      */
-    static long heapAfterLastCollections() {
-        GcInfo latest = null;
-        for (GarbageCollectorMXBean bean : ManagementFactory.getGarbageCollectorMXBeans()) {
-            if (bean instanceof com.sun.management.GarbageCollectorMXBean gc && gc.getLastGcInfo() != null
-                    && (latest == null || gc.getLastGcInfo().getEndTime() > latest.getEndTime())) {
-                latest = gc.getLastGcInfo();
-            }
+    static long[] liveHeapAndOffHeap() {
+        System.gc();
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        if (latest == null) {
-            return 0;
-        }
-        long used = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            MemoryUsage after = latest.getMemoryUsageAfterGc().get(pool.getName());
-            if (pool.getType() == MemoryType.HEAP && after != null) {
-                used += after.getUsed();
-            }
-        }
-        return used;
+        return new long[] {ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Pointer.totalBytes()};
     }
 
     static String table(List<Sample> samples) {
