@@ -6,11 +6,9 @@ import org.sparkresnet.data.S3ProxyEndpoint;
 import org.sparkresnet.jobs.cli.Main;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -66,11 +64,8 @@ class EnvironmentCredentialsTest {
      * the endpoint, without keys, in its Spark configuration; returns what it printed after checking its exit code.
      */
     private String job(S3ProxyEndpoint s3, int expectedExit, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream().filter(a -> !a.startsWith("-agentlib")).toList());
-        s3.connectionSettings().forEach((key, value) -> command.add("-Dspark.hadoop." + key + "=" + value));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        command.addAll(List.of(args));
+        List<String> endpoint = s3.connectionSettings().entrySet().stream().map(e -> "-Dspark.hadoop." + e.getKey() + "=" + e.getValue()).toList();
+        List<String> command = ChildJvm.command(endpoint, Main.class, List.of(args));
         Path log = Files.createTempFile(work, args[0], ".log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("AWS_ACCESS_KEY_ID", s3.accessKey());

@@ -26,7 +26,6 @@ import java.util.List;
  * A flag of the same kind in the user's spark.executor.extraJavaOptions wins: those flags are left out.
  */
 public final class ExecutorHeap {
-    static final String OPTIONS_KEY = "spark.executor.extraJavaOptions";
     static final String IHOP_FLAGS = "-XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=2";
 
     private ExecutorHeap() {
@@ -34,17 +33,16 @@ public final class ExecutorHeap {
 
     /** Puts the flags in front of the executors' Java options (local[N] has no executor JVMs and ignores them). */
     public static void apply(SparkConf conf) {
-        String options = conf.get(OPTIONS_KEY, "");
+        String options = conf.get(ExecutorMemory.OPTIONS_KEY, "");
         List<String> flags = new ArrayList<>();
         if (!options.contains("-Xms") && !options.contains("AlwaysPreTouch")) {
-            long heapMb = conf.contains("spark.executor.memory") ? conf.getSizeAsMb("spark.executor.memory") : 1024;
-            flags.add("-Xms" + heapMb + "m -XX:+AlwaysPreTouch");
+            flags.add("-Xms" + ExecutorMemory.heapMb(conf) + "m -XX:+AlwaysPreTouch");
         }
         if (!options.contains("InitiatingHeapOccupancyPercent") && !options.contains("G1UseAdaptiveIHOP") && !otherCollector(options)) {
             flags.add(IHOP_FLAGS);
         }
         if (!flags.isEmpty()) {
-            conf.set(OPTIONS_KEY, (String.join(" ", flags) + " " + options).trim());
+            conf.set(ExecutorMemory.OPTIONS_KEY, (String.join(" ", flags) + " " + options).trim());
         }
     }
 

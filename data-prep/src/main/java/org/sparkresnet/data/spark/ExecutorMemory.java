@@ -114,7 +114,8 @@ public final class ExecutorMemory {
         return capMb + Math.max(MIN_OVERHEAD_MB, (long) (factor * heapMb));
     }
 
-    private static long heapMb(SparkConf conf) {
+    /** The executors' heap, spark.executor.memory (Spark's default 1g when unset). */
+    static long heapMb(SparkConf conf) {
         return conf.contains(HEAP_KEY) ? sparkSizeMb(conf, HEAP_KEY) : 1024;
     }
 

@@ -28,8 +28,9 @@ import java.util.stream.IntStream;
  * A long run's memory, epoch by epoch: ResNet-20 on Fashion-MNIST for many epochs in each mode on a local-cluster,
  * recording after every epoch the driver's and the executors' live heap and JavaCPP (ND4J) off-heap bytes (after a
  * full GC; probe tasks on each executor) and resident set (the driver's now, the executors' peak over the epoch from
- * Spark's executor metrics); of the executors, the largest figure of each. Prints the table and, for each column, the growth from epoch 2 to the largest later value; a growth
- * above --max-growth fails the command (exit 1). A command to run by hand, not a test.
+ * Spark's executor metrics); of the executors, the largest figure of each. Prints the table and, for each column,
+ * the growth from epoch 2 to the largest later value; a growth above --max-growth fails the command (exit 1). A
+ * command to run by hand, not a test.
  */
 @Command(name = "soak", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Trains ResNet-20 for many epochs in each mode on a local-cluster and prints driver and executor heap,",

@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class PinnedWorkerThreads {
     private static final Deque<ExecutorService> IDLE = new ArrayDeque<>();
-    private static final AtomicInteger CREATED = new AtomicInteger();
+    private static final AtomicInteger STARTED = new AtomicInteger(); // names the threads
 
     private PinnedWorkerThreads() {
     }
@@ -55,11 +55,6 @@ public final class PinnedWorkerThreads {
                 }
             }).iterator();
         };
-    }
-
-    /** Pinned threads this JVM has started. */
-    public static int created() {
-        return CREATED.get();
     }
 
     static <V> V run(Callable<V> work) throws Exception {
@@ -88,7 +83,7 @@ public final class PinnedWorkerThreads {
         if (idle != null) {
             return idle;
         }
-        int number = CREATED.incrementAndGet();
+        int number = STARTED.incrementAndGet();
         return Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "dl4j-pinned-worker-" + number);
             t.setDaemon(true);

@@ -2,11 +2,11 @@ package org.sparkresnet.jobs.dl4jfix;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkresnet.jobs.ChildJvm;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.net.DatagramSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -91,11 +91,7 @@ class AeronDirectoriesTest {
 
     /** A JVM running {@link AeronChild} with this JVM's flags and class path. */
     private static Process child(String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream().filter(a -> !a.startsWith("-agentlib")).toList());
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), AeronChild.class.getName()));
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).start();
+        return new ProcessBuilder(ChildJvm.command(List.of(), AeronChild.class, List.of(args))).redirectErrorStream(true).start();
     }
 
     private static void awaitReady(Process p) throws IOException {
